@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+from config.views import integrations
+from metrics.views import dashboard
+from organizations.views import switch_organization
+
+urlpatterns = [
+    path("", dashboard, name="home"),
+    path("integrations/", integrations, name="integrations"),
+    path("organizations/switch/", switch_organization, name="switch_organization"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("admin/", admin.site.urls),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+]

@@ -1,0 +1,118 @@
+from django.db import models
+
+from organizations.models import Organization
+from repositories.models import Commit, PullRequest, Repository
+from tokens.models import ApiToken
+
+
+class Deployment(models.Model):
+    """The deduplicated view of the receipts: one row per org + environment + SHA set."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="deployments"
+    )
+    # The repository of the first sent SHA that matches a known commit; null until one does.
+    repository = models.ForeignKey(
+        Repository, null=True, blank=True, on_delete=models.SET_NULL, related_name="deployments"
+    )
+    environment_name = models.CharField(max_length=200)
+    deployed_at = models.DateTimeField()
+    received_at = models.DateTimeField()
+    title = models.CharField(max_length=500, blank=True, help_text="As sent by the client.")
+    # Filled by linking: the message subject of the matched commit with the latest timestamp.
+    default_title = models.CharField(max_length=500, blank=True)
+    tags = models.JSONField(default=list, blank=True)
+    is_test = models.BooleanField(default=False)
+    shas = models.JSONField(help_text="The SHAs as sent, lowercased, in order.")
+    # SHA-256 of the sorted distinct SHAs: the dedupe key within org + environment.
+    dedupe_key = models.CharField(max_length=64)
+    receipt_count = models.PositiveIntegerField(default=1)
+    pull_requests = models.ManyToManyField(
+        PullRequest, through="DeploymentPullRequest", related_name="deployments", blank=True
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "environment_name", "dedupe_key"],
+                name="deployment_unique_env_sha_set",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "deployed_at"], name="deployment_org_deployed"),
+            models.Index(
+                fields=["organization", "repository", "deployed_at"], name="deployment_org_repo"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.environment_name} @ {self.deployed_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def display_title(self) -> str:
+        return self.title or self.default_title
+
+
+class DeploymentCommit(models.Model):
+    """One sent SHA (7–40 hex) of a deployment, and the commit it matched, if any yet."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    deployment = models.ForeignKey(
+        Deployment, on_delete=models.CASCADE, related_name="deployment_commits"
+    )
+    sha = models.CharField(max_length=40)
+    position = models.PositiveIntegerField()
+    commit = models.ForeignKey(
+        Commit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["deployment", "sha"], name="deployment_commit_unique")
+        ]
+        indexes = [
+            models.Index(fields=["organization", "sha"], name="deployment_commit_org_sha"),
+            models.Index(fields=["commit"], name="deployment_commit_commit"),
+        ]
+
+    def __str__(self) -> str:
+        return self.sha
+
+
+class DeploymentPullRequest(models.Model):
+    deployment = models.ForeignKey(Deployment, on_delete=models.CASCADE)
+    pull_request = models.ForeignKey(PullRequest, on_delete=models.CASCADE)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["deployment", "pull_request"], name="deployment_pr_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.deployment_id} ships {self.pull_request_id}"
+
+
+class DeploymentReceipt(models.Model):
+    """Append-only log of every accepted POST: nothing a client sent is ever lost."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="deployment_receipts"
+    )
+    token = models.ForeignKey(
+        ApiToken, null=True, blank=True, on_delete=models.SET_NULL, related_name="receipts"
+    )
+    deployment = models.ForeignKey(
+        Deployment, null=True, blank=True, on_delete=models.SET_NULL, related_name="receipts"
+    )
+    request_id = models.CharField(max_length=64)
+    raw_body = models.TextField()
+    received_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["organization", "received_at"], name="receipt_org_recv")]
+
+    def __str__(self) -> str:
+        return f"receipt {self.request_id}"

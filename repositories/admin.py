@@ -1,0 +1,36 @@
+from django.contrib import admin
+
+from repositories.models import Commit, PullRequest, Repository
+
+
+@admin.register(Repository)
+class RepositoryAdmin(admin.ModelAdmin):
+    list_display = ["full_name", "organization", "created_at"]
+    list_filter = ["organization"]
+    search_fields = ["full_name"]
+
+
+@admin.register(Commit)
+class CommitAdmin(admin.ModelAdmin):
+    list_display = ["short_sha", "repository", "author_name", "contributor", "committed_at"]
+    list_filter = ["organization", "repository"]
+    search_fields = ["sha", "author_name", "author_email", "author_login", "message"]
+    list_select_related = ["repository", "contributor"]
+    raw_id_fields = ["contributor"]
+    date_hierarchy = "committed_at"
+    show_full_result_count = False
+
+    @admin.display(description="SHA", ordering="sha")
+    def short_sha(self, commit):
+        return commit.sha[:12]
+
+
+@admin.register(PullRequest)
+class PullRequestAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "title", "state", "author", "merged_at", "deploy_moment"]
+    list_filter = ["organization", "state", "repository"]
+    search_fields = ["title", "number", "author_login", "merge_commit_sha"]
+    list_select_related = ["repository", "author"]
+    raw_id_fields = ["author", "commits"]
+    date_hierarchy = "merged_at"
+    show_full_result_count = False

@@ -1,0 +1,122 @@
+from django.db import models
+
+from organizations.models import Contributor, Organization
+
+
+class Repository(models.Model):
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="repositories"
+    )
+    full_name = models.CharField(max_length=200, help_text="owner/name")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "repositories"
+        ordering = ["full_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "full_name"], name="repository_unique_full_name"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(full_name__regex=r"^[^/\s]+/[^/\s]+$"),
+                name="repository_full_name_owner_slash_name",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+
+class Commit(models.Model):
+    # Denormalised so a deployment's SHAs are matched with one indexed lookup per org.
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="commits"
+    )
+    repository = models.ForeignKey(Repository, on_delete=models.CASCADE, related_name="commits")
+    sha = models.CharField(max_length=40)
+    author_name = models.CharField(max_length=200, blank=True)
+    author_email = models.CharField(max_length=254, blank=True)
+    author_login = models.CharField(max_length=100, blank=True)
+    contributor = models.ForeignKey(
+        Contributor, null=True, blank=True, on_delete=models.SET_NULL, related_name="commits"
+    )
+    message = models.TextField(blank=True)
+    authored_at = models.DateTimeField()
+    committed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["repository", "sha"], name="commit_unique_sha"),
+            models.CheckConstraint(
+                condition=models.Q(sha__regex=r"^[0-9a-f]{40}$"), name="commit_sha_full_lowercase"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "sha"], name="commit_org_sha"),
+        ]
+
+    def __str__(self) -> str:
+        return self.sha[:12]
+
+    @property
+    def subject(self) -> str:
+        return self.message.split("\n", 1)[0]
+
+
+class PullRequest(models.Model):
+    class State(models.TextChoices):
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+        MERGED = "merged", "Merged"
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="pull_requests"
+    )
+    repository = models.ForeignKey(
+        Repository, on_delete=models.CASCADE, related_name="pull_requests"
+    )
+    number = models.PositiveIntegerField()
+    title = models.CharField(max_length=500, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
+    is_draft = models.BooleanField(default=False)
+    head_branch = models.CharField(max_length=255, blank=True)
+    author = models.ForeignKey(
+        Contributor,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="pull_requests",
+    )
+    author_login = models.CharField(max_length=100, blank=True)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    first_review_at = models.DateTimeField(null=True, blank=True)
+    merged_at = models.DateTimeField(null=True, blank=True)
+    merge_commit_sha = models.CharField(max_length=40, blank=True)
+    commits = models.ManyToManyField(Commit, blank=True, related_name="pull_requests")
+    # Derived at write time so the dashboard never scans history: the earliest authored_at
+    # of the PR's commits, and the latest counted deployment that ships the PR.
+    first_commit_at = models.DateTimeField(null=True, blank=True)
+    deploy_moment = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["repository", "number"], name="pr_unique_number"),
+            models.CheckConstraint(
+                condition=models.Q(merge_commit_sha="")
+                | models.Q(merge_commit_sha__regex=r"^[0-9a-f]{40}$"),
+                name="pr_merge_commit_sha_full_lowercase",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(state="merged") | models.Q(merged_at__isnull=False),
+                name="pr_merged_has_merged_at",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["organization", "merge_commit_sha"], name="pr_org_merge_sha"),
+            models.Index(fields=["organization", "merged_at"], name="pr_org_merged_at"),
+            models.Index(fields=["organization", "deploy_moment"], name="pr_org_deploy_moment"),
+            models.Index(fields=["repository", "head_branch"], name="pr_repo_head_branch"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.repository.full_name}#{self.number}"

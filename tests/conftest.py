@@ -1,0 +1,54 @@
+"""Personas: an admin and a member of one organization, and someone from another one."""
+
+import pytest
+
+from tests.factories import make_membership, make_organization, make_user
+
+
+@pytest.fixture
+def organization(db):
+    return make_organization("acme", name="Acme")
+
+
+@pytest.fixture
+def other_organization(db):
+    return make_organization("globex", name="Globex")
+
+
+@pytest.fixture
+def admin(organization):
+    user = make_user("alice")
+    make_membership(user, organization, role="admin")
+    return user
+
+
+@pytest.fixture
+def member(organization):
+    user = make_user("bob")
+    make_membership(user, organization, role="member")
+    return user
+
+
+@pytest.fixture
+def outsider(other_organization):
+    user = make_user("mallory")
+    make_membership(user, other_organization, role="admin")
+    return user
+
+
+@pytest.fixture
+def admin_client(client, admin):
+    client.force_login(admin)
+    return client
+
+
+@pytest.fixture
+def member_client(client, member):
+    client.force_login(member)
+    return client
+
+
+@pytest.fixture
+def outsider_client(client, outsider):
+    client.force_login(outsider)
+    return client
