@@ -9,6 +9,10 @@ from organizations.views import switch_organization
 urlpatterns = [
     path("", dashboard, name="home"),
     path("integrations/", integrations, name="integrations"),
+    path("integrations/tokens/", include("tokens.urls")),
+    path("", include("repositories.urls")),
+    path("api/v1/", include("deployments.urls")),
+    path("", include("metrics.urls")),
     path("organizations/switch/", switch_organization, name="switch_organization"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
