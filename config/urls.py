@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from config.views import integrations
 from metrics.views import dashboard
+from organizations.login import ThrottledLoginView
 from organizations.views import switch_organization
 
 urlpatterns = [
@@ -14,6 +15,7 @@ urlpatterns = [
     path("api/v1/", include("deployments.urls")),
     path("", include("metrics.urls")),
     path("organizations/switch/", switch_organization, name="switch_organization"),
+    path("accounts/login/", ThrottledLoginView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

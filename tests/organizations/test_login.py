@@ -1,0 +1,45 @@
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+
+from organizations.login import MAX_FAILURES_PER_ADDRESS, MAX_FAILURES_PER_USERNAME
+from tests.factories import make_user
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache(db):
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def attempt(client, username, password, address="10.0.0.1"):
+    return client.post(
+        reverse("login"), {"username": username, "password": password}, REMOTE_ADDR=address
+    )
+
+
+def test_a_correct_login_redirects_to_the_dashboard(client, db):
+    make_user("erin", password="right-password-1")
+    response = attempt(client, "erin", "right-password-1")
+    assert response.status_code == 302
+    assert response.url == reverse("home")
+
+
+def test_it_throttles_a_username_after_repeated_failures(client, db):
+    make_user("erin", password="right-password-1")
+    for _ in range(MAX_FAILURES_PER_USERNAME):
+        assert attempt(client, "erin", "wrong").status_code == 200
+    # Even the right password is refused while the username is throttled.
+    response = attempt(client, "ERIN", "right-password-1", address="10.0.0.2")
+    assert response.status_code == 429
+    assert b"Too many failed attempts" in response.content
+    assert "_auth_user_id" not in client.session
+
+
+def test_it_throttles_an_address_guessing_many_usernames(client, db):
+    for index in range(MAX_FAILURES_PER_ADDRESS):
+        attempt(client, f"user{index}", "wrong", address="10.9.9.9")
+    make_user("frank", password="right-password-2")
+    assert attempt(client, "frank", "right-password-2", address="10.9.9.9").status_code == 429
+    assert attempt(client, "frank", "right-password-2", address="10.1.1.1").status_code == 302
