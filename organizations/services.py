@@ -1,9 +1,15 @@
 import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from organizations.models import Membership, Organization
+from organizations.models import Contributor, ContributorIdentity, Membership, Organization
+
+# Identity lookups are chunked so a large import stays under SQLite's bound-parameter limit.
+_LOOKUP_CHUNK = 500
 
 
 def password_generate() -> str:
@@ -34,3 +40,156 @@ def membership_set(*, organization: Organization, user, role: str) -> Membership
         organization=organization, user=user, defaults={"role": role}
     )
     return membership
+
+
+@dataclass(frozen=True)
+class AuthorIdentity:
+    """Who wrote a commit or opened a PR, as the source reported it (git or GitHub)."""
+
+    name: str = ""
+    email: str = ""
+    login: str = ""
+    # GitHub says so itself (user.type == "Bot") for app accounts.
+    is_bot_account: bool = False
+
+    def normalised(self) -> "AuthorIdentity":
+        return AuthorIdentity(
+            name=self.name.strip(),
+            email=self.email.strip().lower(),
+            login=self.login.strip().lower(),
+            is_bot_account=self.is_bot_account,
+        )
+
+    def identity_keys(self) -> list[tuple[str, str]]:
+        """(kind, value) pairs, login first: a GitHub login outlives changing emails."""
+        keys = [
+            (ContributorIdentity.Kind.LOGIN, self.login),
+            (ContributorIdentity.Kind.EMAIL, self.email),
+        ]
+        return [(kind, value) for kind, value in keys if value]
+
+
+def contributor_is_bot(*, organization: Organization, author: AuthorIdentity) -> bool:
+    """A bot is flagged by GitHub, has "[bot]" in its login, name or email, or contains one
+    of the organization's bot_names there."""
+    if author.is_bot_account:
+        return True
+    haystacks = [author.login.lower(), author.name.lower(), author.email.lower()]
+    needles = ["[bot]", *(str(name).lower() for name in organization.bot_names or [])]
+    return any(needle in haystack for haystack in haystacks for needle in needles if needle)
+
+
+def _identity_map(*, organization: Organization, keys: set[tuple[str, str]]) -> dict:
+    found: dict[tuple[str, str], int] = {}
+    for kind in (ContributorIdentity.Kind.LOGIN, ContributorIdentity.Kind.EMAIL):
+        values = sorted(value for key_kind, value in keys if key_kind == kind)
+        for start in range(0, len(values), _LOOKUP_CHUNK):
+            rows = ContributorIdentity.objects.filter(
+                organization=organization,
+                kind=kind,
+                value__in=values[start : start + _LOOKUP_CHUNK],
+            ).values_list("value", "contributor_id")
+            found.update(((kind, value), contributor_id) for value, contributor_id in rows)
+    return found
+
+
+def _display_name(author: AuthorIdentity) -> str:
+    return (author.name or author.login or author.email.split("@")[0])[:200]
+
+
+@transaction.atomic
+def contributors_resolve(
+    *, organization: Organization, authors: Iterable[AuthorIdentity]
+) -> dict[AuthorIdentity, int | None]:
+    """Maps each author (as given) to a contributor id, or None when they are not one.
+
+    Known identities resolve to their contributor, and an author's other identity (the email
+    beside a known login) is learnt. Unknown authors become contributors when the
+    organization's auto_create_contributors is on. Three queries plus inserts per call.
+    """
+    normalised = {author: author.normalised() for author in authors}
+    keys = {key for author in normalised.values() for key in author.identity_keys()}
+    found = _identity_map(organization=organization, keys=keys)
+    unknown = [a for a in set(normalised.values()) if a.identity_keys() and not _lookup(found, a)]
+    if unknown and organization.auto_create_contributors:
+        found.update(_contributors_create(organization=organization, authors=unknown))
+    _identities_learn(organization=organization, authors=normalised.values(), found=found)
+    return {original: _lookup(found, author) for original, author in normalised.items()}
+
+
+def _lookup(found: dict, author: AuthorIdentity) -> int | None:
+    return next((found[key] for key in author.identity_keys() if key in found), None)
+
+
+def _identities_learn(*, organization, authors, found: dict) -> None:
+    new_rows, seen = [], set()
+    for author in authors:
+        contributor_id = _lookup(found, author)
+        for key in author.identity_keys():
+            if contributor_id and key not in found and key not in seen:
+                seen.add(key)
+                new_rows.append(
+                    ContributorIdentity(
+                        organization=organization,
+                        contributor_id=contributor_id,
+                        kind=key[0],
+                        value=key[1],
+                    )
+                )
+    ContributorIdentity.objects.bulk_create(new_rows, ignore_conflicts=True)
+
+
+def _contributors_create(*, organization, authors: list[AuthorIdentity]) -> dict:
+    # One contributor per person even when a batch shows them twice (email only, then
+    # email + login): authors sharing any identity are grouped before inserting.
+    groups: list[list[AuthorIdentity]] = []
+    group_of: dict[tuple[str, str], int] = {}
+    for author in sorted(authors, key=lambda a: (a.login == "", a.email, a.login, a.name)):
+        index = next((group_of[k] for k in author.identity_keys() if k in group_of), None)
+        if index is None:
+            index = len(groups)
+            groups.append([])
+        groups[index].append(author)
+        for key in author.identity_keys():
+            group_of.setdefault(key, index)
+    contributors = Contributor.objects.bulk_create(
+        Contributor(
+            organization=organization,
+            display_name=_display_name(group[0]),
+            is_bot=any(contributor_is_bot(organization=organization, author=a) for a in group),
+        )
+        for group in groups
+    )
+    ContributorIdentity.objects.bulk_create(
+        [
+            ContributorIdentity(
+                organization=organization, contributor=contributors[index], kind=kind, value=value
+            )
+            for (kind, value), index in group_of.items()
+        ],
+        ignore_conflicts=True,
+    )
+    # A concurrent writer may have claimed an identity first: use theirs, drop our orphans.
+    found = _identity_map(organization=organization, keys=set(group_of))
+    orphans = {c.pk for c in contributors} - set(found.values())
+    Contributor.objects.filter(pk__in=orphans).delete()
+    return found
+
+
+@transaction.atomic
+def contributors_merge(*, target: Contributor, others: Iterable[Contributor]) -> Contributor:
+    """Merges `others` into `target`: their identities, commits, PR authorship and teams move
+    to target, then they are deleted."""
+    others = [other for other in others if other.pk != target.pk]
+    if any(other.organization_id != target.organization_id for other in others):
+        raise ValidationError("Only contributors of one organization can be merged.")
+    # Every foreign key to Contributor (commits, PR authors, identities, ...) moves over;
+    # walking the relations keeps organizations free of imports from the apps above it.
+    for relation in Contributor._meta.related_objects:
+        if relation.many_to_one:
+            relation.related_model.objects.filter(**{f"{relation.field.name}__in": others}).update(
+                **{relation.field.name: target}
+            )
+    target.teams.add(*{team for other in others for team in other.teams.all()})
+    Contributor.objects.filter(pk__in=[other.pk for other in others]).delete()
+    return target

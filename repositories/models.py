@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 
 from organizations.models import Contributor, Organization
@@ -120,3 +121,76 @@ class PullRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.repository.full_name}#{self.number}"
+
+
+class GitHubWebhook(models.Model):
+    """An organization's GitHub webhook: an unguessable payload URL and its signing secret.
+
+    The secret is stored in plaintext because verifying X-Hub-Signature-256 needs it; it is
+    shown once when generated and never rendered or logged afterwards.
+    """
+
+    organization = models.OneToOneField(
+        Organization, on_delete=models.CASCADE, related_name="github_webhook"
+    )
+    path_token = models.CharField(max_length=64, unique=True)
+    secret = models.CharField(max_length=128)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    secret_rotated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "GitHub webhook"
+
+    def __str__(self) -> str:
+        return f"GitHub webhook of {self.organization}"
+
+
+class WebhookDelivery(models.Model):
+    """Every verified delivery, stored raw; X-GitHub-Delivery makes redelivery a no-op."""
+
+    class Status(models.TextChoices):
+        PROCESSED = "processed", "Processed"
+        IGNORED = "ignored", "Ignored"
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="webhook_deliveries"
+    )
+    # Kept when the webhook is disconnected: what GitHub sent is never lost.
+    webhook = models.ForeignKey(
+        GitHubWebhook, null=True, blank=True, on_delete=models.SET_NULL, related_name="deliveries"
+    )
+    delivery_id = models.CharField(max_length=100)
+    event = models.CharField(max_length=100)
+    action = models.CharField(max_length=100, blank=True)
+    repository = models.ForeignKey(
+        Repository, null=True, blank=True, on_delete=models.SET_NULL, related_name="deliveries"
+    )
+    # The pushed ref, so a PR opened after its branch was pushed can claim those commits.
+    ref = models.CharField(max_length=255, blank=True)
+    raw_body = models.TextField()
+    received_at = models.DateTimeField()
+    status = models.CharField(max_length=20, choices=Status.choices)
+    detail = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        verbose_name_plural = "webhook deliveries"
+        ordering = ["-received_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["webhook", "delivery_id"], name="delivery_unique_per_webhook"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["repository", "event", "ref"], name="delivery_repo_event_ref"),
+            models.Index(fields=["organization", "received_at"], name="delivery_org_received"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} {self.delivery_id}"

@@ -1,0 +1,358 @@
+"""Importing history from a local clone: one streaming `git log`, PRs found in the messages.
+
+Every commit reachable from a branch, tag, remote-tracking branch or HEAD is recorded. Merged
+pull requests are recognised from the merge commits hosting services write:
+
+- GitHub merge commits, "Merge pull request #N from owner/branch": the PR's commits are those
+  reachable from the second parent and not from the first; its title is the first body line
+  (GitHub writes the PR title there), else the subject.
+- Squash merges whose subject ends in "(#N)": the commit is both the PR's merge commit and its
+  only commit; the title is the subject without " (#N)".
+- GitLab merge commits carrying "See merge request GROUP/PROJECT!N": like GitHub's.
+
+The PR's author is the author of its earliest commit; merged_at is the merge commit's
+committer time. Git knows no PR open or review time, so those stay empty.
+"""
+
+import re
+import subprocess
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from django.db import transaction
+
+from organizations.models import Organization
+from organizations.services import AuthorIdentity, contributors_resolve
+from repositories.git_graph import commits_only_in, generations
+from repositories.models import PullRequest, Repository
+from repositories.services import (
+    BATCH_SIZE,
+    CommitData,
+    chunked,
+    commit_data_changed_send,
+    commit_ids_by_sha,
+    commits_upsert,
+    pull_request_commits_add,
+    repository_ensure,
+)
+
+# Records start with RS; fields are NUL-separated (neither occurs in names or messages).
+_FORMAT = "%x1e%H%x00%P%x00%an%x00%ae%x00%at%x00%ct%x00%B"
+_READ_SIZE = 1 << 20
+_PROGRESS_EVERY = 10_000
+_GITHUB_MERGE = re.compile(r"^Merge pull request #(\d+) from (\S+)")
+_SQUASH = re.compile(r"\s*\(#(\d+)\)\s*$")
+_GITLAB = re.compile(r"^See merge request (\S+)!(\d+)\s*$", re.MULTILINE)
+_GITLAB_BRANCH = re.compile(r"^Merge branch '([^']+)'")
+_REMOTE_URL = re.compile(r"[:/]([^/:\s]+)/([^/\s]+?)(?:\.git)?/?$")
+_FULL_NAME = re.compile(r"^[^/\s]+/[^/\s]+$")
+
+
+class GitImportError(Exception):
+    """The path cannot be imported; the message says why."""
+
+
+@dataclass(slots=True)
+class GitCommit:
+    sha: str
+    parents: tuple[str, ...]
+    author_name: str
+    author_email: str
+    authored_ts: int
+    committed_ts: int
+    message: str
+
+
+@dataclass(slots=True)
+class MergeFound:
+    number: int
+    sha: str
+    title: str
+    head_branch: str
+    committed_ts: int
+    # A squash (or single-parent GitLab) merge is its own only commit.
+    is_single_commit: bool
+    commits: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ImportResult:
+    repository: Repository
+    commits_read: int = 0
+    commits_added: int = 0
+    pull_requests_found: int = 0
+    pull_requests_added: int = 0
+    pull_requests_updated: int = 0
+
+
+def _git(path: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        ["git", "-C", str(path), *args], capture_output=True, text=True, check=False
+    )
+
+
+def repository_check(path: Path) -> None:
+    if not path.is_dir():
+        raise GitImportError(f"{path} does not exist or is not a folder.")
+    if _git(path, "rev-parse", "--git-dir").returncode != 0:
+        raise GitImportError(f"{path} is not a git repository.")
+
+
+def repository_name_guess(path: Path) -> str:
+    """owner/name from the `origin` remote URL, else "local/<folder name>"."""
+    remote = _git(path, "remote", "get-url", "origin")
+    match = _REMOTE_URL.search(remote.stdout.strip()) if remote.returncode == 0 else None
+    if match:
+        return f"{match[1]}/{match[2]}"
+    return f"local/{path.resolve().name}"
+
+
+def _commit_parse(record: bytes) -> GitCommit:
+    sha, parents, name, email, authored, committed, message = record.split(b"\x00", 6)
+    return GitCommit(
+        sha=sha.decode(),
+        parents=tuple(parents.decode().split()),
+        author_name=name.decode("utf-8", "replace"),
+        author_email=email.decode("utf-8", "replace"),
+        authored_ts=int(authored),
+        committed_ts=int(committed),
+        message=message.decode("utf-8", "replace").rstrip("\n"),
+    )
+
+
+def git_log(path: Path, *, since: datetime | None = None) -> Iterator[GitCommit]:
+    """Streams every commit from one `git log` process, newest first."""
+    # --branches/--tags/--remotes rather than --all: refs/stash and refs/notes hold commits
+    # that are not code history. HEAD covers detached CI checkouts.
+    revisions = ["--branches", "--tags", "--remotes"]
+    if _git(path, "rev-parse", "--verify", "-q", "HEAD").returncode == 0:
+        revisions.append("HEAD")
+    args = ["git", "-C", str(path), "log", *revisions, f"--format={_FORMAT}", "--no-color"]
+    if since is not None:
+        args.append(f"--since={since.isoformat()}")
+    with tempfile.TemporaryFile() as stderr:
+        process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=stderr)
+        pending = b""
+        for chunk in iter(lambda: process.stdout.read(_READ_SIZE), b""):
+            records = (pending + chunk).split(b"\x1e")
+            pending = records.pop()
+            yield from (_commit_parse(record) for record in records if record)
+        if pending:
+            yield _commit_parse(pending)
+        if process.wait() != 0:
+            stderr.seek(0)
+            message = stderr.read().decode("utf-8", "replace").strip()
+            raise GitImportError(f"git log failed: {message}")
+
+
+def merge_detect(commit: GitCommit) -> MergeFound | None:
+    """The merged PR this commit records, if its message says so (see the module docstring)."""
+    subject, _, body = commit.message.partition("\n")
+    body_lines = [line.strip() for line in body.splitlines() if line.strip()]
+    is_merge = len(commit.parents) >= 2
+    found = None
+    if is_merge and (match := _GITHUB_MERGE.match(subject)):
+        title = body_lines[0] if body_lines else subject
+        found = (int(match[1]), title, match[2].split("/", 1)[-1], False)
+    elif match := _GITLAB.search(body):
+        lines = [line for line in body_lines if not line.startswith("See merge request")]
+        branch = _GITLAB_BRANCH.match(subject)
+        found = (
+            int(match[2]),
+            lines[0] if lines else subject,
+            branch[1] if branch else "",
+            not is_merge,
+        )
+    elif not is_merge and (match := _SQUASH.search(subject)):
+        found = (int(match[1]), subject[: match.start()], "", True)
+    if found is None:
+        return None
+    number, title, head_branch, is_single_commit = found
+    return MergeFound(
+        number=number,
+        sha=commit.sha,
+        title=title[:500],
+        head_branch=head_branch[:255],
+        committed_ts=commit.committed_ts,
+        is_single_commit=is_single_commit,
+    )
+
+
+def _merges_resolve(merges: list[MergeFound], parents: dict) -> list[MergeFound]:
+    # A number seen twice (a cherry-picked "(#N)" on a release branch) keeps the earliest.
+    first: dict[int, MergeFound] = {}
+    for merge in sorted(merges, key=lambda m: (m.committed_ts, m.sha)):
+        first.setdefault(merge.number, merge)
+    generation = (
+        generations(parents) if any(not m.is_single_commit for m in first.values()) else {}
+    )
+    for merge in first.values():
+        if merge.is_single_commit:
+            merge.commits = [merge.sha]
+        else:
+            base, tip = parents[merge.sha][:2]
+            merge.commits = commits_only_in(parents, generation, tip=tip, base=base)
+    return list(first.values())
+
+
+def _timestamp(ts: int) -> datetime:
+    return datetime.fromtimestamp(ts, tz=UTC)
+
+
+@dataclass
+class _History:
+    parents: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    earliest: dict[str, tuple[int, AuthorIdentity]] = field(default_factory=dict)
+    merges: list[MergeFound] = field(default_factory=list)
+    new_shas: list[str] = field(default_factory=list)
+
+
+@transaction.atomic
+def git_history_import(
+    *,
+    organization: Organization,
+    path: Path,
+    repository_full_name: str = "",
+    since: datetime | None = None,
+    progress: Callable[[str], None] = lambda message: None,
+) -> ImportResult:
+    """Records the clone's commits and merged PRs; running it again changes nothing."""
+    repository_check(path)
+    full_name = repository_full_name or repository_name_guess(path)
+    if not _FULL_NAME.match(full_name):
+        raise GitImportError(f"Repository name {full_name!r} must look like OWNER/NAME.")
+    result = ImportResult(
+        repository=repository_ensure(organization=organization, full_name=full_name)
+    )
+    history = _History()
+    contributor_ids: dict[AuthorIdentity, int | None] = {}
+    batch: list[CommitData] = []
+    for commit in git_log(path, since=since):
+        author = AuthorIdentity(name=commit.author_name, email=commit.author_email)
+        history.parents[commit.sha] = commit.parents
+        history.earliest[commit.sha] = (commit.authored_ts, author)
+        if merge := merge_detect(commit):
+            history.merges.append(merge)
+        batch.append(_commit_data(commit, author))
+        if len(batch) >= BATCH_SIZE:
+            _batch_store(result, batch, history, contributor_ids, progress)
+            batch = []
+    _batch_store(result, batch, history, contributor_ids, progress)
+    merges = _merges_resolve(history.merges, history.parents)
+    changed_shas = _pull_requests_store(result, merges, history, contributor_ids)
+    commit_data_changed_send(organization=organization, shas=[*history.new_shas, *changed_shas])
+    return result
+
+
+def _commit_data(commit: GitCommit, author: AuthorIdentity) -> CommitData:
+    return CommitData(
+        sha=commit.sha,
+        message=commit.message,
+        author=author,
+        authored_at=_timestamp(commit.authored_ts),
+        committed_at=_timestamp(commit.committed_ts),
+    )
+
+
+def _batch_store(result, batch, history, contributor_ids, progress) -> None:
+    added = commits_upsert(
+        repository=result.repository, commits=batch, contributor_ids=contributor_ids
+    )
+    history.new_shas.extend(added)
+    before = result.commits_read
+    result.commits_read += len(batch)
+    result.commits_added += len(added)
+    if result.commits_read // _PROGRESS_EVERY > before // _PROGRESS_EVERY:
+        progress(f"{result.commits_read} commits read, {result.commits_added} new")
+
+
+def _pull_requests_store(result, merges, history, contributor_ids) -> list[str]:
+    """Creates the PRs git shows, fills what an existing PR lacks, adds their commits;
+    returns the SHAs whose PR data changed."""
+    repository = result.repository
+    result.pull_requests_found = len(merges)
+    authors = {
+        merge.number: min(history.earliest[sha] for sha in merge.commits or [merge.sha])[1]
+        for merge in merges
+    }
+    missing = set(authors.values()) - contributor_ids.keys()
+    if missing:
+        contributor_ids.update(
+            contributors_resolve(organization=repository.organization, authors=missing)
+        )
+    numbers = [merge.number for merge in merges]
+    existing = {
+        pr.number: pr
+        for chunk in chunked(numbers)
+        for pr in PullRequest.objects.filter(repository=repository, number__in=chunk)
+    }
+    created, updated = [], []
+    for merge in merges:
+        fields = {
+            "title": merge.title,
+            "state": PullRequest.State.MERGED,
+            "merged_at": _timestamp(merge.committed_ts),
+            "merge_commit_sha": merge.sha,
+            "author_id": contributor_ids[authors[merge.number]],
+            "head_branch": merge.head_branch,
+        }
+        pull_request = existing.get(merge.number)
+        if pull_request is None:
+            created.append(
+                PullRequest(
+                    organization_id=repository.organization_id,
+                    repository=repository,
+                    number=merge.number,
+                    **fields,
+                )
+            )
+        elif _fill_missing(pull_request, fields):
+            updated.append(pull_request)
+    PullRequest.objects.bulk_create(created, batch_size=BATCH_SIZE)
+    PullRequest.objects.bulk_update(
+        updated,
+        ["title", "state", "merged_at", "merge_commit_sha", "author_id", "head_branch"],
+        batch_size=BATCH_SIZE,
+    )
+    result.pull_requests_added, result.pull_requests_updated = len(created), len(updated)
+    ids = {
+        number: pk
+        for chunk in chunked(numbers)
+        for number, pk in PullRequest.objects.filter(
+            repository=repository, number__in=chunk
+        ).values_list("number", "id")
+    }
+    commit_ids = commit_ids_by_sha(
+        repository=repository, shas=[sha for merge in merges for sha in merge.commits]
+    )
+    memberships = [
+        (ids[merge.number], commit_ids[sha])
+        for merge in merges
+        for sha in merge.commits
+        if sha in commit_ids
+    ]
+    changed_ids = pull_request_commits_add(memberships=memberships)
+    changed_ids |= {pr.pk for pr in updated} | {ids[pr.number] for pr in created}
+    return [
+        sha
+        for merge in merges
+        if ids[merge.number] in changed_ids
+        for sha in (merge.sha, *merge.commits)
+    ]
+
+
+def _fill_missing(pull_request: PullRequest, fields: dict) -> bool:
+    """Git only knows a PR after its merge; webhook data about it wins, gaps are filled."""
+    changed = False
+    if pull_request.state != PullRequest.State.MERGED:
+        for key in ("state", "merged_at", "merge_commit_sha"):
+            setattr(pull_request, key, fields[key])
+        changed = True
+    for key in ("title", "author_id", "head_branch", "merge_commit_sha"):
+        if not getattr(pull_request, key) and fields[key]:
+            setattr(pull_request, key, fields[key])
+            changed = True
+    return changed

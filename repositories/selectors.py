@@ -1,0 +1,42 @@
+from django.db.models import Count, Max
+
+from organizations.models import ContributorIdentity, Organization
+from repositories.models import GitHubWebhook, Repository, WebhookDelivery
+
+
+def github_webhook_for_path_token(*, path_token: str) -> GitHubWebhook | None:
+    return (
+        GitHubWebhook.objects.select_related("organization").filter(path_token=path_token).first()
+    )
+
+
+def github_webhook_for_organization(*, organization: Organization) -> GitHubWebhook | None:
+    """The organization's webhook with last_delivery_at and delivery_count, for the card."""
+    return (
+        GitHubWebhook.objects.filter(organization=organization)
+        .annotate(
+            last_delivery_at=Max("deliveries__received_at"), delivery_count=Count("deliveries")
+        )
+        .first()
+    )
+
+
+def pushed_delivery_bodies(*, repository: Repository, branch: str) -> list[str]:
+    """Raw bodies of the push deliveries to one branch, oldest first."""
+    return list(
+        WebhookDelivery.objects.filter(
+            repository=repository, event="push", ref=f"refs/heads/{branch}"
+        )
+        .order_by("received_at")
+        .values_list("raw_body", flat=True)
+    )
+
+
+def login_is_marked_bot(*, organization: Organization, login: str) -> bool:
+    """Whether an admin flagged the contributor behind this login as a bot."""
+    return ContributorIdentity.objects.filter(
+        organization=organization,
+        kind=ContributorIdentity.Kind.LOGIN,
+        value=login.lower(),
+        contributor__is_bot=True,
+    ).exists()

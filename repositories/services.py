@@ -1,0 +1,268 @@
+"""Writes for code history: repositories, commits, pull requests and their membership.
+
+Both ingestion paths (GitHub webhooks and `import_git`) end here, so the rules for bulk
+upserts, contributor resolution and notifying the deployment linker live in one place.
+"""
+
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import OuterRef, Q, Subquery
+from django.utils import timezone
+
+from organizations.models import Organization
+from organizations.services import AuthorIdentity, contributors_resolve
+from repositories.models import Commit, GitHubWebhook, PullRequest, Repository
+from repositories.signals import commit_data_changed
+
+BATCH_SIZE = 2000
+# Bound parameters per IN (...) lookup, well under SQLite's limit.
+_LOOKUP_CHUNK = 900
+
+
+@dataclass(frozen=True)
+class CommitData:
+    sha: str
+    message: str
+    author: AuthorIdentity
+    authored_at: datetime
+    committed_at: datetime
+
+
+@dataclass(frozen=True)
+class PullRequestData:
+    number: int
+    title: str
+    state: str
+    author: AuthorIdentity
+    is_draft: bool = False
+    head_branch: str = ""
+    opened_at: datetime | None = None
+    merged_at: datetime | None = None
+    merge_commit_sha: str = ""
+
+
+def chunked(items: list, size: int = _LOOKUP_CHUNK) -> Iterable[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def commit_data_changed_send(*, organization: Organization, shas: Iterable[str]) -> None:
+    """Tells listeners (the deployment linker) after commit that these SHAs have new data."""
+    shas = sorted(set(shas))
+    if shas:
+        transaction.on_commit(
+            lambda: commit_data_changed.send(sender=Commit, organization=organization, shas=shas)
+        )
+
+
+def repository_ensure(*, organization: Organization, full_name: str) -> Repository:
+    repository, _ = Repository.objects.get_or_create(
+        organization=organization, full_name=full_name
+    )
+    return repository
+
+
+@transaction.atomic
+def commits_upsert(
+    *,
+    repository: Repository,
+    commits: list[CommitData],
+    contributor_ids: dict[AuthorIdentity, int | None] | None = None,
+) -> list[str]:
+    """Inserts the commits the repository does not have yet; returns their SHAs.
+
+    Commits are immutable by SHA, so a known one is left exactly as it is. Pass
+    `contributor_ids` to reuse resolutions across batches (the importer does).
+    """
+    existing = set()
+    for shas in chunked([commit.sha for commit in commits]):
+        existing.update(
+            Commit.objects.filter(repository=repository, sha__in=shas).values_list(
+                "sha", flat=True
+            )
+        )
+    new = list({c.sha: c for c in commits if c.sha not in existing}.values())
+    if contributor_ids is None:
+        contributor_ids = {}
+    unresolved = {commit.author for commit in new} - contributor_ids.keys()
+    if unresolved:
+        contributor_ids.update(
+            contributors_resolve(organization=repository.organization, authors=unresolved)
+        )
+    Commit.objects.bulk_create(
+        [_commit_row(repository, commit, contributor_ids[commit.author]) for commit in new],
+        batch_size=BATCH_SIZE,
+        ignore_conflicts=True,
+    )
+    return [commit.sha for commit in new]
+
+
+def _commit_row(repository: Repository, commit: CommitData, contributor_id: int | None) -> Commit:
+    return Commit(
+        organization_id=repository.organization_id,
+        repository=repository,
+        sha=commit.sha,
+        author_name=commit.author.name[:200],
+        author_email=commit.author.email[:254],
+        author_login=commit.author.login[:100],
+        contributor_id=contributor_id,
+        message=commit.message,
+        authored_at=commit.authored_at,
+        committed_at=commit.committed_at,
+    )
+
+
+def commit_ids_by_sha(*, repository: Repository, shas: Iterable[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for chunk in chunked(sorted(set(shas))):
+        found.update(
+            Commit.objects.filter(repository=repository, sha__in=chunk).values_list("sha", "id")
+        )
+    return found
+
+
+@transaction.atomic
+def pull_request_commits_add(*, memberships: Iterable[tuple[int, int]]) -> set[int]:
+    """Adds (pull_request_id, commit_id) pairs; returns the PR ids whose commits changed."""
+    through = PullRequest.commits.through
+    pairs = set(memberships)
+    existing = set()
+    for pr_ids in chunked(sorted({pr_id for pr_id, _ in pairs})):
+        existing.update(
+            through.objects.filter(pullrequest_id__in=pr_ids).values_list(
+                "pullrequest_id", "commit_id"
+            )
+        )
+    new = sorted(pairs - existing)
+    through.objects.bulk_create(
+        [through(pullrequest_id=pr_id, commit_id=commit_id) for pr_id, commit_id in new],
+        batch_size=BATCH_SIZE,
+        ignore_conflicts=True,
+    )
+    changed = {pr_id for pr_id, _ in new}
+    pull_requests_refresh_first_commit_at(pull_request_ids=changed)
+    return changed
+
+
+def pull_requests_refresh_first_commit_at(*, pull_request_ids: Iterable[int]) -> None:
+    """first_commit_at = the earliest authored_at among the PR's commits (one UPDATE)."""
+    earliest = (
+        Commit.objects.filter(pull_requests=OuterRef("pk"))
+        .order_by("authored_at")
+        .values("authored_at")[:1]
+    )
+    for ids in chunked(sorted(set(pull_request_ids))):
+        PullRequest.objects.filter(pk__in=ids).update(first_commit_at=Subquery(earliest))
+
+
+@transaction.atomic
+def pull_request_upsert(*, repository: Repository, data: PullRequestData) -> PullRequest:
+    """Creates or updates a PR from what GitHub reported.
+
+    Events can arrive out of order, so a PR already recorded as merged keeps its merge
+    data (GitHub cannot un-merge), and a resolved author is never replaced by nobody.
+    """
+    author_ids = contributors_resolve(organization=repository.organization, authors=[data.author])
+    fields = {
+        "title": data.title[:500],
+        "is_draft": data.is_draft,
+        "head_branch": data.head_branch[:255],
+        "author_login": data.author.login.lower()[:100],
+        "opened_at": data.opened_at,
+        "state": data.state,
+        "merged_at": data.merged_at,
+        "merge_commit_sha": data.merge_commit_sha,
+    }
+    pull_request, created = PullRequest.objects.select_for_update().get_or_create(
+        repository=repository,
+        number=data.number,
+        defaults={
+            "organization_id": repository.organization_id,
+            "author_id": author_ids[data.author],
+            **fields,
+        },
+    )
+    if created:
+        _merge_data_changed(pull_request)
+        return pull_request
+    if pull_request.state == PullRequest.State.MERGED:
+        for key in ("state", "merged_at", "merge_commit_sha"):
+            fields.pop(key)
+    fields["author_id"] = author_ids[data.author] or pull_request.author_id
+    fields["opened_at"] = data.opened_at or pull_request.opened_at
+    changed = [key for key, value in fields.items() if getattr(pull_request, key) != value]
+    merge_changed = {"merged_at", "merge_commit_sha"} & set(changed)
+    for key in changed:
+        setattr(pull_request, key, fields[key])
+    pull_request.save(update_fields=changed)
+    if merge_changed:
+        _merge_data_changed(pull_request)
+    return pull_request
+
+
+def _merge_data_changed(pull_request: PullRequest) -> None:
+    # A deployment carrying the merge commit, or any PR commit, may now ship this PR.
+    shas = list(pull_request.commits.values_list("sha", flat=True))
+    if pull_request.merge_commit_sha:
+        shas.append(pull_request.merge_commit_sha)
+    commit_data_changed_send(organization=pull_request.organization, shas=shas)
+
+
+def pull_request_review_record(*, pull_request: PullRequest, submitted_at: datetime) -> bool:
+    """Keeps first_review_at at the earliest qualifying review; True when it moved."""
+    return bool(
+        PullRequest.objects.filter(pk=pull_request.pk)
+        .filter(Q(first_review_at__isnull=True) | Q(first_review_at__gt=submitted_at))
+        .update(first_review_at=submitted_at)
+    )
+
+
+def _webhook_credentials() -> dict[str, str]:
+    return {"path_token": secrets.token_urlsafe(24), "secret": secrets.token_hex(32)}
+
+
+@transaction.atomic
+def github_webhook_connect(
+    *, organization: Organization, created_by=None
+) -> tuple[GitHubWebhook, bool]:
+    """(webhook, created). Connecting twice keeps the first webhook and its secret."""
+    return GitHubWebhook.objects.get_or_create(
+        organization=organization, defaults={"created_by": created_by, **_webhook_credentials()}
+    )
+
+
+@transaction.atomic
+def github_webhook_regenerate_secret(*, webhook: GitHubWebhook) -> GitHubWebhook:
+    """A new secret (the payload URL stays, so only the secret changes in GitHub)."""
+    webhook.secret = _webhook_credentials()["secret"]
+    webhook.secret_rotated_at = timezone.now()
+    webhook.save(update_fields=["secret", "secret_rotated_at"])
+    return webhook
+
+
+@transaction.atomic
+def github_webhook_disconnect(*, webhook: GitHubWebhook) -> None:
+    """Deletes the webhook: its URL stops answering. Stored deliveries are kept."""
+    webhook.delete()
+
+
+@transaction.atomic
+def pull_request_claim_commits(*, pull_request: PullRequest, shas: Iterable[str]) -> set[int]:
+    """Adds the pushed commits no other PR of the repository owns (a branch name can be
+    reused after an earlier PR from it closed)."""
+    commit_ids = set(commit_ids_by_sha(repository=pull_request.repository, shas=shas).values())
+    through = PullRequest.commits.through
+    owned = set()
+    for ids in chunked(sorted(commit_ids)):
+        owned.update(
+            through.objects.filter(commit_id__in=ids)
+            .exclude(pullrequest_id=pull_request.pk)
+            .values_list("commit_id", flat=True)
+        )
+    return pull_request_commits_add(
+        memberships=[(pull_request.pk, commit_id) for commit_id in commit_ids - owned]
+    )
