@@ -1,0 +1,126 @@
+"""The Deployments API card in a real browser: Connect → Generate → Copy → use → Configure →
+Regenerate → Revoke, as an admin; and what a member sees."""
+
+import pytest
+from rest_framework import exceptions
+from rest_framework.request import Request
+from rest_framework.test import APIRequestFactory
+
+from tokens.authentication import ApiTokenAuthentication
+from tokens.models import ApiToken
+
+pytestmark = pytest.mark.browser
+
+
+def _authenticate(plaintext: str) -> int:
+    """The HTTP status the API's authentication class gives this token (200 when accepted)."""
+    request = Request(APIRequestFactory().get("/", HTTP_AUTHORIZATION=f"Bearer {plaintext}"))
+    try:
+        ApiTokenAuthentication().authenticate(request)
+    except exceptions.APIException as error:
+        return error.status_code
+    return 200
+
+
+def _card(page):
+    return page.locator("#deployments-api-card")
+
+
+def _reveal_token(page, dialog) -> str:
+    field = dialog.locator("#api-token-value")
+    field.wait_for()
+    assert dialog.get_by_text("It will not be shown again").is_visible()
+    assert field.get_attribute("readonly") is not None
+    return field.input_value()
+
+
+def test_an_admin_connects_copies_regenerates_and_revokes(
+    page, login, admin, screenshot, live_server
+):
+    login(admin)
+    page.goto("/integrations/")
+    card = _card(page)
+    assert card.get_attribute("data-token-state") == "disconnected"
+    screenshot("card-connect")
+
+    card.get_by_role("button", name="Connect").click()
+    connect = page.locator("#connect-token-dialog")
+    assert connect.is_visible()
+    screenshot("connect-modal")
+
+    connect.get_by_role("button", name="Generate Token").click()
+    token = _reveal_token(page, connect)
+    assert token.startswith("shl_")
+    curl = connect.locator("#curl-example").inner_text()
+    assert f"curl --fail-with-body -X POST {live_server.url}/api/v1/deployments" in curl
+    assert f"Authorization: Bearer {token}" in curl
+    assert "secrets.SHIPLOG_API_TOKEN" in connect.locator("#github-actions-example").inner_text()
+    screenshot("token-revealed")
+
+    copy = connect.get_by_role("button", name="Copy Token")
+    copy.click()
+    page.wait_for_function(
+        "document.querySelector('[data-copy-from=\"api-token-value\"]').textContent === 'Copied'"
+    )
+    assert page.evaluate("navigator.clipboard.readText()") == token
+    screenshot("token-copied")
+    assert _authenticate(token) == 200
+
+    connect.get_by_role("button", name="Done").click()
+    page.wait_for_selector("#deployments-api-card[data-token-state=connected]")
+    assert card.get_by_role("button", name="Configure").is_visible()
+    assert f"{token[:12]}…" in card.inner_text()
+    assert "alice" in card.inner_text()
+    assert token not in page.content()
+    screenshot("card-configure")
+
+    card.get_by_role("button", name="Configure").click()
+    configure = page.locator("#configure-token-dialog")
+    assert configure.is_visible()
+    screenshot("configure-modal")
+    confirmations = []
+    page.once("dialog", lambda dialog: (confirmations.append(dialog.message), dialog.accept()))
+    configure.get_by_role("button", name="Regenerate token").click()
+    new_token = _reveal_token(page, configure)
+    assert "Regenerate the token?" in confirmations[0]
+    assert new_token != token
+    assert _authenticate(token) == 403
+    assert _authenticate(new_token) == 200
+    screenshot("token-regenerated")
+
+    configure.get_by_role("button", name="Done").click()
+    page.wait_for_selector(f"#deployments-api-card:has-text('{new_token[:12]}')")
+    card.get_by_role("button", name="Configure").click()
+    # Dismissing the confirmation changes nothing.
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    configure.get_by_role("button", name="Revoke token").click()
+    assert configure.is_visible()
+    assert ApiToken.objects.get(revoked_at__isnull=True).display_prefix == new_token[:12]
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    configure.get_by_role("button", name="Revoke token").click()
+    page.wait_for_selector("#deployments-api-card[data-token-state=disconnected]")
+    assert card.get_by_role("button", name="Connect").is_visible()
+    assert page.get_by_text(f"Token {new_token[:12]}… was revoked").is_visible()
+    assert _authenticate(new_token) == 403
+    assert new_token not in page.content()
+    screenshot("revoked-card-connect")
+
+
+def test_a_member_sees_the_status_but_no_buttons(page, login, member, organization, screenshot):
+    from tokens.services import token_generate
+
+    token, _ = token_generate(organization=organization)
+    login(member)
+    page.goto("/integrations/")
+    card = _card(page)
+    assert f"{token.display_prefix}…" in card.inner_text()
+    assert "An organization admin manages this token." in card.inner_text()
+    assert card.locator("button").count() == 0
+    assert page.locator("dialog").count() == 0 or not page.locator("#connect-token-dialog").count()
+    screenshot("member-card")
+
+
+def test_anonymous_visitors_are_sent_to_login(page, db):
+    page.goto("/integrations/")
+    assert "/accounts/login/" in page.url

@@ -1,0 +1,15 @@
+from datetime import datetime, timedelta
+
+from django import template
+from django.utils import timezone
+from django.utils.timesince import timesince
+
+register = template.Library()
+
+
+@register.filter
+def ago(moment: datetime) -> str:
+    """ "just now" under a minute (timesince would say "0 minutes"), else "3 hours ago"."""
+    if timezone.now() - moment < timedelta(minutes=1):
+        return "just now"
+    return f"{timesince(moment)} ago"

@@ -1,0 +1,77 @@
+"""The Deployments API card's actions. One view per action; the plaintext is in one response."""
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from organizations.decorators import organization_admin_required
+from tokens.selectors import api_token_for_organization
+from tokens.services import (
+    TokenAlreadyActive,
+    TokenAlreadyRevoked,
+    deployments_api_token_connect,
+    token_regenerate,
+    token_revoke,
+)
+
+DEPLOYMENTS_API_PATH = "/api/v1/deployments"
+
+
+def _token_or_404(request, pk: int):
+    token = api_token_for_organization(organization=request.organization, pk=pk)
+    if token is None:
+        raise Http404("No such token in this organization.")
+    return token
+
+
+def _reveal(request, token, plaintext: str) -> HttpResponse:
+    """The only response that ever carries the plaintext: a fragment for the modal's fetch(),
+    or a full page when the form was posted without JavaScript."""
+    context = {
+        "token": token,
+        "plaintext": plaintext,
+        "api_url": request.build_absolute_uri(DEPLOYMENTS_API_PATH),
+    }
+    is_fetch = request.headers.get("X-Requested-With") == "fetch"
+    template = "tokens/_token_reveal.html" if is_fetch else "tokens/token_reveal.html"
+    return render(request, template, context)
+
+
+def _conflict(message: str) -> HttpResponse:
+    return HttpResponse(message, status=409, content_type="text/plain; charset=utf-8")
+
+
+@never_cache
+@require_POST
+@organization_admin_required
+def token_generate_view(request):
+    try:
+        token, plaintext = deployments_api_token_connect(
+            organization=request.organization, created_by=request.user
+        )
+    except TokenAlreadyActive:
+        return _conflict("This organization already has an active token. Reload the page.")
+    return _reveal(request, token, plaintext)
+
+
+@never_cache
+@require_POST
+@organization_admin_required
+def token_regenerate_view(request, pk: int):
+    try:
+        token, plaintext = token_regenerate(
+            token=_token_or_404(request, pk), regenerated_by=request.user
+        )
+    except TokenAlreadyRevoked:
+        return _conflict("This token was already revoked. Reload the page.")
+    return _reveal(request, token, plaintext)
+
+
+@require_POST
+@organization_admin_required
+def token_revoke_view(request, pk: int):
+    token = token_revoke(token=_token_or_404(request, pk), revoked_by=request.user)
+    messages.success(request, f"Token {token.display_prefix}… was revoked. It no longer works.")
+    return redirect("integrations")
