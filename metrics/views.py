@@ -1,15 +1,53 @@
-from django.shortcuts import render
+import csv
 
+from django.http import StreamingHttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from metrics import tables
+from metrics.filters import MetricsFilterSet
+from metrics.pages import connect_example, dashboard_context
 from organizations.decorators import organization_required
 
 
+class _Echo:
+    """A file-like object whose write returns the line, for streaming csv.writer output."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+@require_GET
 @organization_required
 def dashboard(request):
-    organization = request.organization
-    context = {
-        "repository_count": organization.repositories.count(),
-        "contributor_count": organization.contributors.count(),
-        "pull_request_count": organization.pull_requests.filter(merged_at__isnull=False).count(),
-        "deployment_count": organization.deployments.filter(is_test=False).count(),
-    }
+    filterset = MetricsFilterSet(request.GET, organization=request.organization)
+    context = {"filterset": filterset, "connect_example": connect_example(request)}
+    if not filterset.is_valid():
+        return render(request, "metrics/dashboard.html", context, status=400)
+    context |= dashboard_context(query=filterset.query, params=request.GET)
     return render(request, "metrics/dashboard.html", context)
+
+
+def _csv_download(request, rows_for, filename: str):
+    filterset = MetricsFilterSet(request.GET, organization=request.organization)
+    if not filterset.is_valid():
+        return render(request, "metrics/dashboard.html", {"filterset": filterset}, status=400)
+    writer = csv.writer(_Echo())
+    rows = rows_for(query=filterset.query, sort=request.GET.get("sort"))
+    response = StreamingHttpResponse(
+        (writer.writerow(row) for row in rows), content_type="text/csv"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@require_GET
+@organization_required
+def deployments_csv(request):
+    return _csv_download(request, tables.deployment_csv_rows, "deployments.csv")
+
+
+@require_GET
+@organization_required
+def pull_requests_csv(request):
+    return _csv_download(request, tables.pull_request_csv_rows, "pull-requests.csv")

@@ -1,0 +1,360 @@
+"""The metric definitions. Each function's docstring is the definition; the dashboard, the
+CSV downloads and GET /api/v1/metrics all call these functions, so they cannot disagree.
+
+How the work is split between the database and Python, identically on PostgreSQL and
+SQLite: the database filters, classifies (Exists / Case), buckets (Trunc) and counts
+(aggregates) deployments. Percentiles are computed here, from the database-filtered
+timestamps of the counted pull requests, with the same linear interpolation PostgreSQL's
+`percentile_cont` uses: SQLite has no percentile function, and one implementation means
+one answer.
+"""
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from metrics import selectors
+from metrics.query import MetricsQuery
+from metrics.selectors import Status
+
+HOUR = 3600.0
+DAY = 24 * HOUR
+WEEK = 7 * DAY
+MONTH = 30 * DAY
+
+# DORA performance levels from the 2023 Accelerate State of DevOps report, as bounds.
+# Read top-down: the first band whose bound the value meets is the band.
+#   deployment frequency, deployments per week (higher is better):
+#     elite = on demand, at least daily (>= 7); high = at least weekly (>= 1);
+#     medium = at least monthly (>= 12/52); low = less often.
+#   change lead time, failed-deployment recovery time, seconds (lower is better):
+#     lead time: elite < 1 day, high < 1 week, medium < 1 month, low otherwise;
+#     recovery:  elite < 1 hour, high < 1 day, medium < 1 week, low otherwise.
+#   change failure rate, a fraction (lower is better):
+#     elite <= 5 %, high <= 10 %, medium <= 15 %, low otherwise (the report's low is 64 %).
+# Deploy Time is not a DORA metric; it is banded on the lead-time scale, since it is the
+# last part of lead time.
+DORA_2023_BANDS: dict[str, tuple[str, list[tuple[str, float]]]] = {
+    "deployment_frequency": (">=", [("elite", 7.0), ("high", 1.0), ("medium", 12 / 52)]),
+    "change_lead_time": ("<", [("elite", DAY), ("high", WEEK), ("medium", MONTH)]),
+    "deploy_time": ("<", [("elite", DAY), ("high", WEEK), ("medium", MONTH)]),
+    "change_failure_rate": ("<=", [("elite", 0.05), ("high", 0.10), ("medium", 0.15)]),
+    "recovery_time": ("<", [("elite", HOUR), ("high", DAY), ("medium", WEEK)]),
+}
+STATISTIC_FRACTIONS = {"median": 0.5, "p75": 0.75, "p90": 0.9}
+LEAD_TIME_PARTS = ("coding", "review_wait", "editing", "deploy")
+
+
+def performance_band(metric: str, value: float | None) -> str | None:
+    """The DORA 2023 band of `value` for `metric` (see DORA_2023_BANDS); None without data."""
+    if value is None:
+        return None
+    comparison, bounds = DORA_2023_BANDS[metric]
+    meets = {
+        ">=": lambda bound: value >= bound,
+        "<": lambda bound: value < bound,
+        "<=": lambda bound: value <= bound,
+    }[comparison]
+    return next((band for band, bound in bounds if meets(bound)), "low")
+
+
+def percentile(values: list[float], fraction: float) -> float | None:
+    """The interpolated percentile: PostgreSQL `percentile_cont(fraction)`, which equals
+    Python's `statistics.median` (fraction 0.5) and `statistics.quantiles(method="inclusive")`.
+
+    Sort the n values; position = (n - 1) * fraction; interpolate linearly between the
+    values at floor(position) and the next one. None for no values.
+    """
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * fraction
+    lower = math.floor(position)
+    upper = min(lower + 1, len(ordered) - 1)
+    return float(ordered[lower] + (ordered[upper] - ordered[lower]) * (position - lower))
+
+
+@dataclass(frozen=True)
+class Summary:
+    """An aggregate always travels with its sample count."""
+
+    count: int
+    median: float | None
+    p75: float | None
+    p90: float | None
+
+    def statistic(self, name: str) -> float | None:
+        return getattr(self, name)
+
+
+def summarize(values: list[float]) -> Summary:
+    """Median, p75 and p90 (interpolated, see `percentile`) with the sample count."""
+    return Summary(
+        count=len(values),
+        median=percentile(values, 0.5),
+        p75=percentile(values, 0.75),
+        p90=percentile(values, 0.9),
+    )
+
+
+def period_start(moment: date | datetime, granularity: str) -> date:
+    """The UTC day, the Monday of the week, or the first of the month that holds `moment`."""
+    day = moment.astimezone(UTC).date() if isinstance(moment, datetime) else moment
+    if granularity == "week":
+        return day - timedelta(days=day.weekday())
+    if granularity == "month":
+        return day.replace(day=1)
+    return day
+
+
+def next_period_start(start: date, granularity: str) -> date:
+    if granularity == "week":
+        return start + timedelta(weeks=1)
+    if granularity == "month":
+        return (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return start + timedelta(days=1)
+
+
+def period_starts(*, query: MetricsQuery) -> list[date]:
+    """Every period that overlaps the range, in order: the zero-filled x axis.
+
+    The first and last periods may be partial (a range starting on a Wednesday still
+    shows that week, from Monday); only data inside the range is counted in them.
+    """
+    starts, current = [], period_start(query.start, query.granularity)
+    while current <= query.end:
+        starts.append(current)
+        current = next_period_start(current, query.granularity)
+    return starts
+
+
+@dataclass
+class Frequency:
+    periods: list[date]
+    deployments: dict[date, int]
+    organization: dict[date, int]
+    teams: dict[str, dict[date, int]]
+    status_totals: dict[str, int]
+    people: int | None
+    total: int
+    per_week: float
+
+    def per_person(self, period: date) -> float | None:
+        return self.deployments[period] / self.people if self.people else None
+
+
+def _zero_filled(periods: list[date], counts: dict[date, int]) -> dict[date, int]:
+    return {period: counts.get(period, 0) for period in periods}
+
+
+def deployment_frequency(*, query: MetricsQuery) -> Frequency:
+    """Deployment Frequency: counted deployments per period (UTC day, week starting
+    Monday, or month), zero-filled, grouped by `deployed_at`.
+
+    A deployment counts when it is not a test, its environment is counted (the
+    organization's `counted_environments`; empty means all) and at least one of its
+    matched commits was authored by a tracked contributor. Left out, with the reason:
+    test; environment not counted; no known commits (no SHA matched a commit); no
+    contributor commits (matched commits are all by untracked or unknown authors).
+    A deployment whose contributor commits are all by bots counts in the organization
+    line only. Team attribution: a deployment belongs to every team of a tracked human
+    contributor who authored one of its matched commits.
+
+    With teams selected, the selection is the deployments attributed to those teams and
+    per person = those deployments / the tracked people (not bots) in those teams.
+    Deployments per week = deployments in the range / (days in the range / 7).
+    """
+    periods = period_starts(query=query)
+    selected, status_totals = defaultdict(int), defaultdict(int)
+    for row in selectors.deployment_counts_by_period_and_status(query=query):
+        status_totals[row["status"]] += row["deployments"]
+        if row["status"] in selectors.ORGANIZATION_LINE:
+            selected[period_start(row["period"], query.granularity)] += row["deployments"]
+    organization = selected
+    if query.teams:
+        organization = defaultdict(int)
+        for row in selectors.deployment_counts_by_period_and_status(query=query.without_teams()):
+            if row["status"] in selectors.ORGANIZATION_LINE:
+                organization[period_start(row["period"], query.granularity)] += row["deployments"]
+    teams: dict[str, dict[date, int]] = defaultdict(dict)
+    for row in selectors.deployment_counts_by_period_and_team(query=query.without_teams()):
+        if row["team"] and (not query.teams or row["team"] in query.teams):
+            teams[row["team"]][period_start(row["period"], query.granularity)] = row["deployments"]
+    total = sum(selected.values())
+    return Frequency(
+        periods=periods,
+        deployments=_zero_filled(periods, selected),
+        organization=_zero_filled(periods, organization),
+        teams={slug: _zero_filled(periods, counts) for slug, counts in sorted(teams.items())},
+        status_totals={status: status_totals.get(status, 0) for status in Status.values},
+        people=selectors.team_people_count(organization=query.organization, team_slugs=query.teams)
+        if query.teams
+        else None,
+        total=total,
+        per_week=round(total / (query.days / 7), 4),
+    )
+
+
+def _seconds(start: datetime | None, end: datetime | None) -> float | None:
+    # A part never goes below zero: commits pushed after the PR opened, or clock skew.
+    if start is None or end is None:
+        return None
+    return max(0.0, (end - start).total_seconds())
+
+
+@dataclass(frozen=True)
+class LeadTime:
+    end_moment: datetime
+    total: float | None
+    coding: float | None
+    review_wait: float | None
+    editing: float | None
+    deploy: float | None
+    merge_based: bool
+
+
+def lead_time_parts(
+    *,
+    end_moment: datetime,
+    first_commit_at: datetime | None,
+    opened_at: datetime | None,
+    first_review_at: datetime | None,
+    merged_at: datetime,
+    shipped_at: datetime | None,
+) -> LeadTime:
+    """Change Lead Time of one merged PR: first commit → deploy moment, in seconds.
+
+    Deploy moment: the latest counted deployment that ships the PR (a PR is not fully
+    released until its last environment). Parts: coding = first commit → PR opened;
+    review wait = opened → first review; editing = first review → merge; deploy =
+    merge → deploy moment (this is Deploy Time). A part whose start or end is unknown
+    (history imported from git has no open or review time) is None, never invented.
+    In a repository that never received a counted deployment, lead time ends at the
+    merge instead (`merge_based`, flagged) and there is no deploy part.
+    """
+    return LeadTime(
+        end_moment=end_moment,
+        total=_seconds(first_commit_at, end_moment),
+        coding=_seconds(first_commit_at, opened_at),
+        review_wait=_seconds(opened_at, first_review_at),
+        editing=_seconds(first_review_at, merged_at),
+        deploy=_seconds(merged_at, shipped_at),
+        merge_based=shipped_at is None,
+    )
+
+
+@dataclass
+class LeadTimePeriod:
+    lead_time: Summary
+    deploy_time: Summary
+    parts: dict[str, Summary]
+
+
+@dataclass
+class LeadTimes:
+    periods: dict[date, LeadTimePeriod]
+    lead_time: Summary
+    deploy_time: Summary
+    parts: dict[str, Summary]
+    pull_requests: int
+    merge_based: int
+
+
+def _lead_time_period(lead_times: list[LeadTime]) -> LeadTimePeriod:
+    def values(part: str) -> list[float]:
+        return [value for item in lead_times if (value := getattr(item, part)) is not None]
+
+    return LeadTimePeriod(
+        lead_time=summarize(values("total")),
+        deploy_time=summarize(values("deploy")),
+        parts={part: summarize(values(part)) for part in LEAD_TIME_PARTS},
+    )
+
+
+def change_lead_time(*, query: MetricsQuery) -> LeadTimes:
+    """Change Lead Time and Deploy Time per period and for the range.
+
+    The PRs counted: merged PRs authored by tracked contributors (bots included: the
+    organization line; a team selection keeps its members' PRs), whose lead time ends
+    in the range — at the deploy moment, or at the merge for repositories that never
+    received a deployment. Each PR falls in the period of that end. Merged PRs of a
+    deployed repository that no counted deployment ships yet are "merged, not
+    deployed" and not counted. Lead time = first commit → end; Deploy Time = merge →
+    deploy moment (deployed PRs only); see `lead_time_parts`. Aggregates: interpolated
+    median / p75 / p90 with the sample count (see `percentile`).
+    """
+    periods = period_starts(query=query)
+    grouped: dict[date, list[LeadTime]] = defaultdict(list)
+    for (
+        end_moment,
+        first_commit_at,
+        opened_at,
+        first_review_at,
+        merged_at,
+        shipped_at,
+    ) in selectors.pull_request_timestamps(query=query):
+        item = lead_time_parts(
+            end_moment=end_moment,
+            first_commit_at=first_commit_at,
+            opened_at=opened_at,
+            first_review_at=first_review_at,
+            merged_at=merged_at,
+            shipped_at=shipped_at,
+        )
+        grouped[period_start(end_moment, query.granularity)].append(item)
+    everything = [item for items in grouped.values() for item in items]
+    overall = _lead_time_period(everything)
+    return LeadTimes(
+        periods={period: _lead_time_period(grouped.get(period, [])) for period in periods},
+        lead_time=overall.lead_time,
+        deploy_time=overall.deploy_time,
+        parts=overall.parts,
+        pull_requests=len(everything),
+        merge_based=sum(item.merge_based for item in everything),
+    )
+
+
+@dataclass
+class Failures:
+    deployments: int
+    failed: int
+    rate: float | None
+    recovery_time: Summary
+    unrecovered: int
+    title_rule_pull_requests: int
+    title_rule_failed: int
+    title_rule_rate: float | None = field(default=None)
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def change_failure_rate(*, query: MetricsQuery) -> Failures:
+    """Change Failure Rate and failed-deployment recovery time, from deployment tags.
+
+    A counted deployment (organization line) is failed when it carries the tag
+    `is_failure` or `rollback` (case-insensitive). Change Failure Rate = failed / counted
+    deployments in the range. Recovery time of a failed deployment = its deployed_at →
+    the next deployment of the same repository and environment that is counted-eligible
+    (not a test, counted environment) and not failed; a failure not yet recovered is
+    reported as `unrecovered`, not in the sample.
+
+    Shown beside it, the reference's rule: the share of counted PRs whose title contains
+    rollback, hotfix, revert or [cfr] (case-insensitive).
+    """
+    counts = selectors.deployment_failure_counts(query=query)
+    recoveries = selectors.failed_deployment_recoveries(query=query)
+    durations = [_seconds(failed_at, recovered_at) for failed_at, recovered_at in recoveries]
+    titles = selectors.pull_request_title_failure_counts(query=query)
+    return Failures(
+        deployments=counts["total"],
+        failed=counts["failed"],
+        rate=_rate(counts["failed"], counts["total"]),
+        recovery_time=summarize([value for value in durations if value is not None]),
+        unrecovered=sum(value is None for value in durations),
+        title_rule_pull_requests=titles["total"],
+        title_rule_failed=titles["failed"],
+        title_rule_rate=_rate(titles["failed"], titles["total"]),
+    )

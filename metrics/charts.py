@@ -1,0 +1,129 @@
+"""Plotly figures built on the server. The page embeds each one as JSON in a
+<script type="application/json"> and static/js/dashboard.js draws it (no inline script).
+
+Every point carries its period start in `customdata`, which is what a click navigates to.
+"""
+
+import json
+
+import plotly.graph_objects as go
+
+from metrics.calculations import HOUR, LEAD_TIME_PARTS
+from metrics.report import MetricsReport
+
+ORGANIZATION_GREY = "#868e96"
+TEAM_COLORS = ["#3b5bdb", "#0ca678", "#f08c00", "#ae3ec9", "#1098ad", "#e8590c", "#5c940d"]
+PART_COLORS = {
+    "coding": "#4c6ef5",
+    "review_wait": "#f59f00",
+    "editing": "#12b886",
+    "deploy": "#7950f2",
+}
+PART_NAMES = {
+    "coding": "Coding",
+    "review_wait": "Review wait",
+    "editing": "Editing",
+    "deploy": "Deploy",
+}
+STATISTIC_NAMES = {"median": "Median", "p75": "75th percentile", "p90": "90th percentile"}
+
+
+def _layout(*, y_title: str, barmode: str = "group", height: int = 320) -> dict:
+    return {
+        "barmode": barmode,
+        "height": height,
+        "margin": {"l": 56, "r": 16, "t": 16, "b": 40},
+        "paper_bgcolor": "#ffffff",
+        "plot_bgcolor": "#ffffff",
+        "font": {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 12},
+        "legend": {"orientation": "h", "y": -0.18},
+        "hovermode": "closest",
+        "xaxis": {"type": "date", "gridcolor": "#f1f3f5"},
+        "yaxis": {"title": {"text": y_title}, "gridcolor": "#f1f3f5", "rangemode": "tozero"},
+    }
+
+
+def _as_json(figure: go.Figure) -> dict:
+    # Through plotly's own encoder, so dates and numbers serialise the way plotly.js expects.
+    return json.loads(figure.to_json())
+
+
+def _hours(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds / HOUR, 2)
+
+
+def deployment_frequency_figure(report: MetricsReport, team_names: dict[str, str]) -> dict:
+    """Bars per team, the organization line in grey."""
+    frequency = report.frequency
+    x = [period.isoformat() for period in report.periods]
+    figure = go.Figure(layout=_layout(y_title="Deployments"))
+    for index, (slug, counts) in enumerate(frequency.teams.items()):
+        figure.add_bar(
+            name=team_names.get(slug, slug),
+            x=x,
+            y=list(counts.values()),
+            customdata=x,
+            marker_color=TEAM_COLORS[index % len(TEAM_COLORS)],
+            hovertemplate="%{y} deployments<extra>%{fullData.name}</extra>",
+        )
+    figure.add_scatter(
+        name="Organization",
+        x=x,
+        y=list(frequency.organization.values()),
+        customdata=x,
+        mode="lines+markers",
+        line={"color": ORGANIZATION_GREY, "width": 2},
+        hovertemplate="%{y} deployments<extra>Organization</extra>",
+    )
+    return _as_json(figure)
+
+
+def lead_time_figure(report: MetricsReport) -> dict:
+    """The chosen statistic of each lead-time part per period, stacked, in hours."""
+    statistic = report.query.statistic
+    x = [period.isoformat() for period in report.periods]
+    figure = go.Figure(layout=_layout(y_title="Hours", barmode="stack"))
+    for part in LEAD_TIME_PARTS:
+        summaries = [report.lead_times.periods[period].parts[part] for period in report.periods]
+        figure.add_bar(
+            name=PART_NAMES[part],
+            x=x,
+            y=[_hours(summary.statistic(statistic)) for summary in summaries],
+            customdata=x,
+            text=[summary.count for summary in summaries],
+            textposition="none",
+            marker_color=PART_COLORS[part],
+            hovertemplate="%{y} h (%{text} PRs)<extra>%{fullData.name}</extra>",
+        )
+    totals = [report.lead_times.periods[period].lead_time for period in report.periods]
+    figure.add_scatter(
+        name=f"Lead time ({STATISTIC_NAMES[statistic].lower()})",
+        x=x,
+        y=[_hours(summary.statistic(statistic)) for summary in totals],
+        customdata=x,
+        text=[summary.count for summary in totals],
+        mode="markers",
+        marker={"color": "#212529", "symbol": "diamond", "size": 8},
+        hovertemplate="%{y} h (%{text} PRs)<extra>Lead time</extra>",
+    )
+    return _as_json(figure)
+
+
+def deploy_time_figure(report: MetricsReport) -> dict:
+    """Deploy Time (merge → deploy moment): the chosen statistic per period, in hours."""
+    statistic = report.query.statistic
+    x = [period.isoformat() for period in report.periods]
+    summaries = [report.lead_times.periods[period].deploy_time for period in report.periods]
+    figure = go.Figure(layout=_layout(y_title="Hours"))
+    figure.add_bar(
+        name=f"Deploy time ({STATISTIC_NAMES[statistic].lower()})",
+        x=x,
+        y=[_hours(summary.statistic(statistic)) for summary in summaries],
+        customdata=x,
+        text=[summary.count for summary in summaries],
+        textposition="none",
+        marker_color=PART_COLORS["deploy"],
+        hovertemplate="%{y} h (%{text} PRs)<extra>Deploy time</extra>",
+    )
+    figure.update_layout(showlegend=False)
+    return _as_json(figure)

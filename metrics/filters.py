@@ -1,0 +1,151 @@
+"""One FilterSet for the dashboard, its CSV downloads and GET /api/v1/metrics.
+
+The same query string means the same numbers everywhere: every entry point validates the
+request with `MetricsFilterSet` and hands its `query` to the calculations.
+"""
+
+from datetime import date
+
+import django_filters
+from django import forms
+from django.utils import timezone
+
+from deployments.models import Deployment
+from metrics.query import MetricsQuery, default_range
+from metrics.selectors import deployments_filter
+from organizations.models import Organization
+
+GRANULARITIES = [("day", "Day"), ("week", "Week"), ("month", "Month")]
+STATISTICS = [("median", "Median"), ("p75", "75th percentile"), ("p90", "90th percentile")]
+RANGES = [("4", "Last 4 weeks"), ("12", "Last 12 weeks"), ("26", "Last 26 weeks")]
+RANGES += [("52", "Last 52 weeks"), ("custom", "Custom")]
+DEFAULT_WEEKS = 12
+# Bounds the work one request can ask for (a daily series over ten years is not a chart).
+MAX_DAYS = 3 * 366
+MAX_DAILY_DAYS = 366
+
+
+class AnyMultipleChoiceField(django_filters.fields.MultipleChoiceField):
+    """Tags are free-form: offer the known ones, accept any short string."""
+
+    def valid_value(self, value) -> bool:
+        return 0 < len(value) <= 100
+
+
+class TagFilter(django_filters.MultipleChoiceFilter):
+    field_class = AnyMultipleChoiceField
+
+
+class MetricsFilterForm(forms.Form):
+    def clean(self):
+        cleaned = super().clean()
+        weeks = cleaned.get("weeks")
+        if weeks == "custom" and not (cleaned.get("from") and cleaned.get("to")):
+            self.add_error("from", "A custom range needs both from and to.")
+        if self.errors:
+            return cleaned
+        cleaned["start"], cleaned["end"] = _range(cleaned, today=timezone.now().date())
+        days = (cleaned["end"] - cleaned["start"]).days + 1
+        if days < 1:
+            self.add_error("to", "to must be on or after from.")
+        elif days > MAX_DAYS:
+            self.add_error("from", f"The range may span at most {MAX_DAYS} days.")
+        elif days > MAX_DAILY_DAYS and cleaned.get("granularity") == "day":
+            self.add_error("granularity", "Use week or month for ranges over a year.")
+        return cleaned
+
+
+def _range(cleaned: dict, *, today: date) -> tuple[date, date]:
+    """Last N weeks when chosen; else from/to, each defaulting to the last 12 weeks'."""
+    weeks = cleaned.get("weeks")
+    if weeks and weeks != "custom":
+        return default_range(int(weeks), today)
+    default_start, default_end = default_range(DEFAULT_WEEKS, today)
+    return cleaned.get("from") or default_start, cleaned.get("to") or default_end
+
+
+class MetricsFilterSet(django_filters.FilterSet):
+    weeks = django_filters.ChoiceFilter(choices=RANGES, label="Date range", empty_label=None)
+    repository = django_filters.MultipleChoiceFilter(label="Repositories")
+    team = django_filters.MultipleChoiceFilter(label="Teams")
+    environment = django_filters.MultipleChoiceFilter(label="Environments")
+    tag = TagFilter(label="Tags")
+    granularity = django_filters.ChoiceFilter(choices=GRANULARITIES, empty_label=None)
+    statistic = django_filters.ChoiceFilter(choices=STATISTICS, empty_label=None)
+    period = django_filters.DateFilter(label="Period", widget=forms.HiddenInput)
+
+    class Meta:
+        model = Deployment
+        fields: list[str] = []
+        form = MetricsFilterForm
+
+    def __init__(self, data=None, *, organization: Organization, **kwargs):
+        self.organization = organization
+        queryset = Deployment.objects.filter(organization=organization)
+        super().__init__(data, queryset=queryset, **kwargs)
+        fields = self.form.fields
+        fields["repository"].choices = _choices(
+            organization.repositories.order_by("full_name").values_list("full_name", flat=True)
+        )
+        teams = organization.teams.order_by("name").values_list("slug", "name")
+        fields["team"].choices = list(teams)
+        fields["environment"].choices = _choices(_environment_names(organization))
+        fields["tag"].choices = _choices(_tag_names(organization))
+
+    @property
+    def query(self) -> MetricsQuery:
+        """The validated query; call only when `is_valid()`."""
+        data = self.form.cleaned_data
+        return MetricsQuery(
+            organization=self.organization,
+            start=data["start"],
+            end=data["end"],
+            granularity=data.get("granularity") or "week",
+            statistic=data.get("statistic") or "median",
+            repositories=tuple(data.get("repository") or ()),
+            teams=tuple(data.get("team") or ()),
+            environments=tuple(data.get("environment") or ()),
+            tags=tuple(data.get("tag") or ()),
+            period=data.get("period"),
+        )
+
+    def filter_queryset(self, queryset):
+        """The deployments the query selects, with why each one counts or not."""
+        return deployments_filter(queryset, query=self.query)
+
+    def errors_by_field(self) -> list[dict[str, str]]:
+        return [
+            {"field": field if field != "__all__" else "query", "message": message}
+            for field, messages in self.form.errors.items()
+            for message in messages
+        ]
+
+
+# `from` and `to` are Python keywords-ish names the API promises, so they are added by key.
+MetricsFilterSet.base_filters["from"] = django_filters.DateFilter(label="From")
+MetricsFilterSet.base_filters["to"] = django_filters.DateFilter(label="To")
+
+
+def _choices(values) -> list[tuple[str, str]]:
+    return [(value, value) for value in values]
+
+
+def _environment_names(organization: Organization) -> list[str]:
+    seen = set(
+        Deployment.objects.filter(organization=organization)
+        .order_by()
+        .values_list("environment_name", flat=True)
+        .distinct()
+    )
+    return sorted(seen | set(organization.counted_environments or []))
+
+
+def _tag_names(organization: Organization) -> list[str]:
+    tag_lists = (
+        Deployment.objects.filter(organization=organization)
+        .exclude(tags=[])
+        .order_by()
+        .values_list("tags", flat=True)
+        .distinct()
+    )
+    return sorted({tag for tags in tag_lists for tag in tags if isinstance(tag, str)})

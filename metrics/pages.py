@@ -1,0 +1,46 @@
+"""What the dashboard page shows, assembled from the report, the tables and the charts."""
+
+from django.http import HttpRequest, QueryDict
+
+from metrics import charts, selectors, tables
+from metrics.query import MetricsQuery
+from metrics.report import data_quality, metrics_report
+
+CURL_EXAMPLE = """curl --fail-with-body -X POST {base}/api/v1/deployments \\
+  -H "Authorization: Bearer $SHIPLOG_TOKEN" \\
+  -H "Content-Type: application/json" \\
+  -d '{{"commitSha": "'"$GITHUB_SHA"'", "environmentName": "production"}}'"""
+
+
+def connect_example(request: HttpRequest) -> str:
+    return CURL_EXAMPLE.format(base=request.build_absolute_uri("/").rstrip("/"))
+
+
+def dashboard_context(*, query: MetricsQuery, params: QueryDict) -> dict:
+    """Everything the dashboard places; an organization without data gets the empty state."""
+    has_data = selectors.organization_has_data(organization=query.organization)
+    if not any(has_data.values()):
+        return {"empty": True, "has_data": has_data}
+    report = metrics_report(query=query)
+    team_names = dict(query.organization.teams.values_list("slug", "name"))
+    return {
+        "empty": False,
+        "has_data": has_data,
+        "query": query,
+        "report": report,
+        "quality": data_quality(query=query, frequency=report.frequency),
+        "charts": {
+            "frequency": charts.deployment_frequency_figure(report, team_names),
+            "lead_time": charts.lead_time_figure(report),
+            "deploy_time": charts.deploy_time_figure(report),
+        },
+        "drilldown": tables.query_for_drilldown(query),
+        "deployments": tables.deployments_page(
+            query=query, sort=params.get("dsort"), page=params.get("dpage")
+        ),
+        "pull_requests": tables.pull_requests_page(
+            query=query, sort=params.get("psort"), page=params.get("ppage")
+        ),
+        "dsort": tables.sort_order(params.get("dsort"), tables.DEPLOYMENT_SORTS, "-deployed")[0],
+        "psort": tables.sort_order(params.get("psort"), tables.PULL_REQUEST_SORTS, "-deployed")[0],
+    }

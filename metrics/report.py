@@ -1,0 +1,144 @@
+"""One report per request, shared by the dashboard and GET /api/v1/metrics (never cached:
+a deployment POSTed a moment ago is in the next one)."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from metrics import selectors
+from metrics.calculations import (
+    Failures,
+    Frequency,
+    LeadTimes,
+    Summary,
+    change_failure_rate,
+    change_lead_time,
+    deployment_frequency,
+    performance_band,
+)
+from metrics.query import MetricsQuery
+from metrics.selectors import Status
+
+MERGED_NOT_DEPLOYED_SHOWN = 10
+# The API's names for the reasons a deployment is left out (bots only: team lines only).
+EXCLUDED_KEYS = {
+    Status.TEST: "test",
+    Status.ENVIRONMENT_NOT_COUNTED: "environmentNotCounted",
+    Status.NO_KNOWN_COMMITS: "noKnownCommits",
+    Status.NO_CONTRIBUTOR_COMMITS: "noContributorCommits",
+    Status.BOTS_ONLY: "botsOnly",
+}
+
+
+@dataclass
+class DataQuality:
+    received: int
+    counted: int
+    by_status: dict[str, int]
+    unmatched_shas: list[dict]
+    merged_not_deployed: int
+    merged_not_deployed_sample: list
+
+
+@dataclass
+class MetricsReport:
+    query: MetricsQuery
+    frequency: Frequency
+    lead_times: LeadTimes
+    failures: Failures
+    bands: dict[str, str | None]
+
+    @property
+    def periods(self) -> list[date]:
+        return self.frequency.periods
+
+
+def metrics_report(*, query: MetricsQuery) -> MetricsReport:
+    frequency = deployment_frequency(query=query)
+    lead_times = change_lead_time(query=query)
+    failures = change_failure_rate(query=query)
+    bands = {
+        "deployment_frequency": performance_band("deployment_frequency", frequency.per_week),
+        "change_lead_time": performance_band("change_lead_time", lead_times.lead_time.median),
+        "deploy_time": performance_band("deploy_time", lead_times.deploy_time.median),
+        "change_failure_rate": performance_band("change_failure_rate", failures.rate),
+        "recovery_time": performance_band("recovery_time", failures.recovery_time.median),
+    }
+    return MetricsReport(query, frequency, lead_times, failures, bands)
+
+
+def data_quality(*, query: MetricsQuery, frequency: Frequency) -> DataQuality:
+    """Deployments received in the range and why any were left out; SHAs never matched,
+    per repository; PRs merged in the range but not deployed."""
+    merged_not_deployed = selectors.pull_requests_merged_not_deployed(query=query)
+    by_status = frequency.status_totals
+    return DataQuality(
+        received=sum(by_status.values()),
+        counted=by_status[Status.COUNTED] + by_status[Status.BOTS_ONLY],
+        by_status=by_status,
+        unmatched_shas=selectors.unmatched_shas_by_repository(query=query),
+        merged_not_deployed=merged_not_deployed.count(),
+        merged_not_deployed_sample=list(
+            merged_not_deployed.select_related("repository", "author").order_by("merged_at")[
+                :MERGED_NOT_DEPLOYED_SHOWN
+            ]
+        ),
+    )
+
+
+def _summary_payload(summary: Summary) -> dict:
+    return {
+        "count": summary.count,
+        "median": summary.median,
+        "p75": summary.p75,
+        "p90": summary.p90,
+    }
+
+
+def report_payload(report: MetricsReport) -> dict:
+    """The GET /api/v1/metrics body: camelCase, durations in seconds (floats)."""
+    query, frequency, lead_times, failures = (
+        report.query,
+        report.frequency,
+        report.lead_times,
+        report.failures,
+    )
+    return {
+        "from": query.start.isoformat(),
+        "to": query.end.isoformat(),
+        "granularity": query.granularity,
+        "totals": {
+            "deployments": frequency.total,
+            "deploymentsPerWeek": frequency.per_week,
+            "changeLeadTime": _summary_payload(lead_times.lead_time),
+            "deployTime": _summary_payload(lead_times.deploy_time),
+            "leadTimeParts": {
+                _camel(part): _summary_payload(summary)
+                for part, summary in lead_times.parts.items()
+            },
+            "mergeBasedPullRequests": lead_times.merge_based,
+            "changeFailureRate": failures.rate,
+            "failedDeployments": failures.failed,
+            "recoveryTime": _summary_payload(failures.recovery_time),
+            "unrecoveredFailures": failures.unrecovered,
+            "pullRequestTitleFailureRate": failures.title_rule_rate,
+            "bands": {_camel(metric): band for metric, band in report.bands.items()},
+        },
+        "series": [
+            {
+                "periodStart": period.isoformat(),
+                "deployments": frequency.deployments[period],
+                "deploymentsPerPerson": frequency.per_person(period),
+                "changeLeadTime": _summary_payload(lead_times.periods[period].lead_time),
+                "deployTime": _summary_payload(lead_times.periods[period].deploy_time),
+            }
+            for period in report.periods
+        ],
+        "excluded": {
+            key: frequency.status_totals[status] for status, key in EXCLUDED_KEYS.items()
+        },
+    }
+
+
+def _camel(name: str) -> str:
+    first, *rest = name.split("_")
+    return first + "".join(word.title() for word in rest)

@@ -1,0 +1,42 @@
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def duration(seconds: float | None) -> str:
+    """Seconds as a short human duration: 2d 4h, 3h 20m, 45m, 30s; an em dash for none."""
+    if seconds is None or seconds == "":
+        return "—"
+    seconds = int(round(float(seconds)))
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours}h" if hours else f"{days}d"
+    if hours:
+        return f"{hours}h {minutes}m" if minutes else f"{hours}h"
+    return f"{minutes}m" if minutes else f"{secs}s"
+
+
+@register.filter
+def percent(fraction: float | None) -> str:
+    return "—" if fraction is None else f"{fraction * 100:.1f}%"
+
+
+@register.filter
+def band_label(band: str | None) -> str:
+    return band.title() if band else "No data"
+
+
+@register.filter
+def sort_link(current: str, key: str) -> str:
+    """The sort value a column header links to: toggles when already sorted by it."""
+    return key.lstrip("-") if current == f"-{key}" else f"-{key}"
+
+
+@register.filter
+def sort_arrow(current: str, key: str) -> str:
+    if current == f"-{key}":
+        return "▼"
+    return "▲" if current == key else ""
