@@ -1,6 +1,8 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 
 from organizations.models import Contributor, ContributorIdentity, Membership, Organization, Team
+from organizations.services import contributors_merge
 
 
 class MembershipInline(admin.TabularInline):
@@ -47,6 +49,41 @@ class ContributorAdmin(admin.ModelAdmin):
     search_fields = ["display_name", "identities__value"]
     filter_horizontal = ["teams"]
     inlines = [IdentityInline]
+    actions = [
+        "mark_bots",
+        "mark_people",
+        "mark_not_contributors",
+        "mark_contributors",
+        "merge_into_oldest",
+    ]
+
+    # Metrics read is_bot / is_tracked / teams live, so each action takes effect at once.
+    @admin.action(description="Mark selected as bots")
+    def mark_bots(self, request, queryset):
+        self.message_user(request, f"{queryset.update(is_bot=True)} marked as bots.")
+
+    @admin.action(description="Mark selected as people (not bots)")
+    def mark_people(self, request, queryset):
+        self.message_user(request, f"{queryset.update(is_bot=False)} marked as people.")
+
+    @admin.action(description="Mark selected as not contributors (ignore their work)")
+    def mark_not_contributors(self, request, queryset):
+        count = queryset.update(is_tracked=False)
+        self.message_user(request, f"{count} no longer counted as contributors.")
+
+    @admin.action(description="Mark selected as contributors")
+    def mark_contributors(self, request, queryset):
+        self.message_user(request, f"{queryset.update(is_tracked=True)} counted as contributors.")
+
+    @admin.action(description="Merge selected into one person (the oldest)")
+    def merge_into_oldest(self, request, queryset):
+        target, *others = queryset.order_by("created_at", "pk")
+        try:
+            contributors_merge(target=target, others=others)
+        except ValidationError as error:
+            self.message_user(request, error.messages[0], level=messages.ERROR)
+            return
+        self.message_user(request, f"Merged {len(others)} into {target}.")
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("teams")

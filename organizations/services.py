@@ -186,7 +186,7 @@ def contributors_merge(*, target: Contributor, others: Iterable[Contributor]) ->
     # Every foreign key to Contributor (commits, PR authors, identities, ...) moves over;
     # walking the relations keeps organizations free of imports from the apps above it.
     for relation in Contributor._meta.related_objects:
-        if relation.many_to_one:
+        if relation.one_to_many:
             relation.related_model.objects.filter(**{f"{relation.field.name}__in": others}).update(
                 **{relation.field.name: target}
             )

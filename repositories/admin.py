@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from repositories.models import Commit, PullRequest, Repository
+from repositories.models import Commit, GitHubWebhook, PullRequest, Repository, WebhookDelivery
 
 
 @admin.register(Repository)
@@ -34,3 +34,35 @@ class PullRequestAdmin(admin.ModelAdmin):
     raw_id_fields = ["author", "commits"]
     date_hierarchy = "merged_at"
     show_full_result_count = False
+
+
+@admin.register(GitHubWebhook)
+class GitHubWebhookAdmin(admin.ModelAdmin):
+    list_display = ["organization", "created_by", "created_at", "secret_rotated_at"]
+    # The secret is shown once on the Integrations page, never here.
+    exclude = ["secret"]
+    readonly_fields = [
+        "organization",
+        "path_token",
+        "created_by",
+        "created_at",
+        "secret_rotated_at",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    list_display = ["received_at", "event", "action", "status", "repository", "organization"]
+    list_filter = ["event", "status", "organization"]
+    search_fields = ["delivery_id", "repository__full_name"]
+    list_select_related = ["repository", "organization"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
