@@ -1,0 +1,435 @@
+"""Recording deployments (receipt + race-safe dedupe) and linking them to commits and PRs.
+
+Linking is a pure function of a deployment's SHAs and deployed_at and of the commit/PR data
+known at the time, recomputed whenever either side changes: so the answer is the same
+whichever arrives first.
+"""
+
+import hashlib
+from bisect import bisect_left
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import connection, transaction
+from django.db.models import OuterRef, Q, Subquery
+from django.utils import timezone
+
+from deployments.models import (
+    Deployment,
+    DeploymentCommit,
+    DeploymentPullRequest,
+    DeploymentReceipt,
+)
+from organizations.models import Organization
+from repositories.models import Commit, PullRequest
+from tokens.models import ApiToken
+
+FULL_SHA_LENGTH = 40
+# Relinking after a large import is done in batches of this many deployments.
+LINK_BATCH_SIZE = 200
+# pg_advisory_xact_lock key space for "linking deployments of organization N".
+_LINK_LOCK_CLASS = 7242
+
+
+@dataclass(frozen=True)
+class DeploymentResult:
+    deployment: Deployment
+    receipt: DeploymentReceipt
+    matched_shas: list[str]
+    unknown_shas: list[str]
+    pull_requests: list[PullRequest]
+    replaced_existing: bool
+
+
+@dataclass
+class _Link:
+    """What linking decided for one deployment."""
+
+    repository_id: int | None
+    default_title: str
+    pull_request_ids: set[int]
+
+
+def shas_normalise(shas: Iterable[str]) -> list[str]:
+    """Lowercase, trimmed, first occurrence kept: the SHAs as the deployment stores them."""
+    return list(dict.fromkeys(sha.strip().lower() for sha in shas))
+
+
+def deployment_dedupe_key(shas: Iterable[str]) -> str:
+    """The same set of SHAs, in any order or case, gives the same key."""
+    return hashlib.sha256("\n".join(sorted(set(shas_normalise(shas)))).encode()).hexdigest()
+
+
+def deployment_record(
+    *,
+    organization: Organization,
+    token: ApiToken | None = None,
+    request_id: str,
+    raw_body: str,
+    shas: Sequence[str],
+    environment_name: str,
+    deployed_at: datetime | None = None,
+    title: str = "",
+    tags: Sequence[str] = (),
+    is_test: bool = False,
+    received_at: datetime | None = None,
+) -> DeploymentResult:
+    """Appends a receipt and upserts the deduplicated deployment; the latest received wins.
+
+    Same organization + environment + set of SHAs is one Deployment, enforced by the unique
+    constraint: concurrent identical calls leave one row and one receipt each.
+    """
+    received_at = received_at or timezone.now()
+    shas = shas_normalise(shas)
+    candidate = Deployment(
+        organization=organization,
+        environment_name=environment_name.strip(),
+        deployed_at=deployed_at or received_at,
+        received_at=received_at,
+        title=title,
+        tags=list(dict.fromkeys(tags)),
+        is_test=is_test,
+        shas=shas,
+        dedupe_key=deployment_dedupe_key(shas),
+    )
+    with transaction.atomic():
+        _link_lock(organization=organization, shared=True)
+        deployment, replaced_existing, wins = _deployment_upsert(candidate=candidate)
+        receipt = DeploymentReceipt.objects.create(
+            organization=organization,
+            token=token,
+            deployment=deployment,
+            request_id=request_id,
+            raw_body=raw_body,
+            received_at=received_at,
+        )
+        if wins:
+            _deployment_commits_replace(deployment=deployment, replaced=replaced_existing)
+    return _result_build(deployment=deployment, receipt=receipt, replaced=replaced_existing)
+
+
+def _deployment_upsert(*, candidate: Deployment) -> tuple[Deployment, bool, bool]:
+    """Insert-or-lock on the unique key; returns (deployment, replaced_existing, wins).
+
+    ON CONFLICT DO NOTHING waits for a concurrent inserter of the same key, then the row lock
+    serialises the updaters; receipt_count 0 marks the row this call just inserted.
+    """
+    candidate.receipt_count = 0
+    Deployment.objects.bulk_create([candidate], ignore_conflicts=True)
+    deployment = (
+        Deployment.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("organization")
+        .get(
+            organization=candidate.organization,
+            environment_name=candidate.environment_name,
+            dedupe_key=candidate.dedupe_key,
+        )
+    )
+    replaced_existing = deployment.receipt_count > 0
+    wins = not replaced_existing or candidate.received_at >= deployment.received_at
+    deployment.receipt_count += 1
+    update_fields = ["receipt_count"]
+    if replaced_existing and wins:
+        for field in ("deployed_at", "received_at", "title", "tags", "is_test", "shas"):
+            setattr(deployment, field, getattr(candidate, field))
+        update_fields += ["deployed_at", "received_at", "title", "tags", "is_test", "shas"]
+    deployment.save(update_fields=update_fields)
+    return deployment, replaced_existing, wins
+
+
+def _deployment_commits_replace(*, deployment: Deployment, replaced: bool) -> None:
+    """Stores the SHAs in the order sent, already linked, then links PRs."""
+    if replaced:
+        DeploymentCommit.objects.filter(deployment=deployment).delete()
+    deployment_commits = [
+        DeploymentCommit(
+            organization_id=deployment.organization_id,
+            deployment=deployment,
+            sha=sha,
+            position=position,
+        )
+        for position, sha in enumerate(deployment.shas)
+    ]
+    links = _links_compute(
+        organization=deployment.organization,
+        deployments=[deployment],
+        deployment_commits={deployment.id: deployment_commits},
+    )
+    DeploymentCommit.objects.bulk_create(deployment_commits, batch_size=1000)
+    affected = _links_save(deployments=[deployment], links=links, changed_commits=[])
+    pull_requests_refresh_deploy_moment(pull_request_ids=affected)
+
+
+def _result_build(
+    *, deployment: Deployment, receipt: DeploymentReceipt, replaced: bool
+) -> DeploymentResult:
+    """Re-reads the stored state, so a receipt that lost to a newer one reports the winner."""
+    linked = dict(
+        DeploymentCommit.objects.filter(deployment=deployment).values_list("sha", "commit_id")
+    )
+    pull_requests = list(
+        PullRequest.objects.filter(deployments=deployment)
+        .select_related("repository")
+        .order_by("repository__full_name", "number")
+    )
+    deployment = Deployment.objects.select_related("repository").get(pk=deployment.pk)
+    return DeploymentResult(
+        deployment=deployment,
+        receipt=receipt,
+        matched_shas=[sha for sha in deployment.shas if linked.get(sha)],
+        unknown_shas=[sha for sha in deployment.shas if not linked.get(sha)],
+        pull_requests=pull_requests,
+        replaced_existing=replaced,
+    )
+
+
+def commits_link(*, organization: Organization, shas: Sequence[str]) -> None:
+    """Relinks the deployments carrying any of these SHAs (or a 7+ prefix of one).
+
+    Called after commits or PR data were written (repositories' commit_data_changed signal):
+    pending deployments get their commits, repository, default title and PRs.
+    """
+    prefixes = sorted(
+        {
+            sha[:length]
+            for sha in shas_normalise(shas)
+            for length in range(7, min(len(sha), FULL_SHA_LENGTH) + 1)
+        }
+    )
+    if not prefixes:
+        return
+    with transaction.atomic():
+        # Exclusive: waits for in-flight deployment_record calls of this organization, so a
+        # deployment being recorded while these commits were written is seen here.
+        _link_lock(organization=organization, shared=False)
+        deployment_ids: set[int] = set()
+        for start in range(0, len(prefixes), 5000):
+            deployment_ids.update(
+                DeploymentCommit.objects.filter(
+                    organization=organization, sha__in=prefixes[start : start + 5000]
+                ).values_list("deployment_id", flat=True)
+            )
+        ordered = sorted(deployment_ids)
+        for start in range(0, len(ordered), LINK_BATCH_SIZE):
+            _deployments_relink(
+                organization=organization, deployment_ids=ordered[start : start + LINK_BATCH_SIZE]
+            )
+
+
+def _deployments_relink(*, organization: Organization, deployment_ids: list[int]) -> None:
+    deployments = list(
+        Deployment.objects.select_for_update(no_key=True)
+        .filter(organization=organization, id__in=deployment_ids)
+        .order_by("id")
+    )
+    deployment_commits: dict[int, list[DeploymentCommit]] = defaultdict(list)
+    for deployment_commit in DeploymentCommit.objects.filter(
+        deployment_id__in=deployment_ids
+    ).order_by("deployment_id", "position"):
+        deployment_commits[deployment_commit.deployment_id].append(deployment_commit)
+    before = {
+        deployment_commit.pk: deployment_commit.commit_id
+        for rows in deployment_commits.values()
+        for deployment_commit in rows
+    }
+    links = _links_compute(
+        organization=organization, deployments=deployments, deployment_commits=deployment_commits
+    )
+    changed_commits = [
+        deployment_commit
+        for rows in deployment_commits.values()
+        for deployment_commit in rows
+        if deployment_commit.commit_id != before[deployment_commit.pk]
+    ]
+    affected = _links_save(deployments=deployments, links=links, changed_commits=changed_commits)
+    pull_requests_refresh_deploy_moment(pull_request_ids=affected)
+
+
+def _commits_match(*, organization: Organization, shas: Iterable[str]) -> dict[str, Commit]:
+    """Matches each SHA (40 hex, or a 7+ prefix) to a commit of the organization, in one query.
+
+    Prefixes are range conditions on the (organization, sha) index. A SHA matching several
+    commits resolves to the most recently committed one: deterministic in any arrival order.
+    """
+    shas = set(shas)
+    full = [sha for sha in shas if len(sha) == FULL_SHA_LENGTH]
+    prefixes = sorted(sha for sha in shas if len(sha) < FULL_SHA_LENGTH)
+    if not shas:
+        return {}
+    condition = Q(sha__in=full) if full else Q()
+    for prefix in prefixes:
+        condition |= Q(sha__gte=prefix, sha__lt=prefix + "g")
+    candidates = sorted(
+        Commit.objects.filter(condition, organization=organization)
+        .select_related("repository")
+        .only("id", "sha", "message", "committed_at", "repository__full_name"),
+        key=lambda commit: commit.sha,
+    )
+    keys = [commit.sha for commit in candidates]
+    matches = {}
+    for sha in shas:
+        index = bisect_left(keys, sha)
+        found = []
+        while index < len(keys) and keys[index].startswith(sha):
+            found.append(candidates[index])
+            index += 1
+        if found:
+            matches[sha] = max(
+                found, key=lambda c: (c.committed_at, c.sha, c.repository.full_name)
+            )
+    return matches
+
+
+def _links_compute(
+    *,
+    organization: Organization,
+    deployments: list[Deployment],
+    deployment_commits: dict[int, list[DeploymentCommit]],
+) -> dict[int, _Link]:
+    """Sets each DeploymentCommit.commit and decides repository, default title and PRs.
+
+    A deployment ships a PR when it carries the PR's merge commit, or carries one of the PR's
+    commits and was deployed at or after the PR's merge.
+    """
+    all_rows = [row for rows in deployment_commits.values() for row in rows]
+    matches = _commits_match(organization=organization, shas={row.sha for row in all_rows})
+    for row in all_rows:
+        row.commit = matches.get(row.sha)
+    full_shas = {commit.sha for commit in matches.values()} | {
+        row.sha for row in all_rows if len(row.sha) == FULL_SHA_LENGTH
+    }
+    merged_by_sha, members_by_commit = _pull_requests_for(
+        organization=organization,
+        full_shas=full_shas,
+        commit_ids={commit.id for commit in matches.values()},
+    )
+    links = {}
+    for deployment in deployments:
+        rows = deployment_commits.get(deployment.id, [])
+        commits = [row.commit for row in rows if row.commit]
+        carried = {commit.sha for commit in commits} | {
+            row.sha for row in rows if len(row.sha) == FULL_SHA_LENGTH
+        }
+        pull_request_ids = {pr_id for sha in carried for pr_id in merged_by_sha.get(sha, ())}
+        pull_request_ids |= {
+            pr_id
+            for commit in commits
+            for pr_id, merged_at in members_by_commit.get(commit.id, ())
+            if merged_at is not None and deployment.deployed_at >= merged_at
+        }
+        latest = max(commits, key=lambda commit: commit.committed_at, default=None)
+        links[deployment.id] = _Link(
+            repository_id=commits[0].repository_id if commits else None,
+            default_title=latest.subject[:500] if latest else "",
+            pull_request_ids=pull_request_ids,
+        )
+    return links
+
+
+def _pull_requests_for(
+    *, organization: Organization, full_shas: set[str], commit_ids: set[int]
+) -> tuple[dict[str, list[int]], dict[int, list[tuple[int, datetime | None]]]]:
+    """PR ids by merge commit SHA, and (PR id, merged_at) by member commit id."""
+    merged_by_sha: dict[str, list[int]] = defaultdict(list)
+    members_by_commit: dict[int, list[tuple[int, datetime | None]]] = defaultdict(list)
+    if full_shas:
+        for pr_id, sha in PullRequest.objects.filter(
+            organization=organization, merge_commit_sha__in=full_shas
+        ).values_list("id", "merge_commit_sha"):
+            merged_by_sha[sha].append(pr_id)
+    if commit_ids:
+        memberships = PullRequest.commits.through.objects.filter(commit_id__in=commit_ids)
+        for commit_id, pr_id, merged_at in memberships.values_list(
+            "commit_id", "pullrequest_id", "pullrequest__merged_at"
+        ):
+            members_by_commit[commit_id].append((pr_id, merged_at))
+    return merged_by_sha, members_by_commit
+
+
+def _links_save(
+    *,
+    deployments: list[Deployment],
+    links: dict[int, _Link],
+    changed_commits: list[DeploymentCommit],
+) -> set[int]:
+    """Writes the differences; returns the PRs whose deploy moment may have changed."""
+    if changed_commits:
+        DeploymentCommit.objects.bulk_update(changed_commits, ["commit"], batch_size=1000)
+    changed_deployments = []
+    for deployment in deployments:
+        link = links[deployment.id]
+        if (deployment.repository_id, deployment.default_title) != (
+            link.repository_id,
+            link.default_title,
+        ):
+            deployment.repository_id = link.repository_id
+            deployment.default_title = link.default_title
+            changed_deployments.append(deployment)
+    if changed_deployments:
+        Deployment.objects.bulk_update(changed_deployments, ["repository", "default_title"])
+    existing = list(
+        DeploymentPullRequest.objects.filter(deployment__in=deployments).values_list(
+            "id", "deployment_id", "pull_request_id"
+        )
+    )
+    stale = [pk for pk, d_id, pr_id in existing if pr_id not in links[d_id].pull_request_ids]
+    have = {(d_id, pr_id) for _, d_id, pr_id in existing}
+    new = [
+        DeploymentPullRequest(deployment_id=d_id, pull_request_id=pr_id)
+        for d_id, link in links.items()
+        for pr_id in sorted(link.pull_request_ids)
+        if (d_id, pr_id) not in have
+    ]
+    if stale:
+        DeploymentPullRequest.objects.filter(id__in=stale).delete()
+    if new:
+        DeploymentPullRequest.objects.bulk_create(new, ignore_conflicts=True)
+    return {pr_id for _, _, pr_id in existing} | {
+        pr_id for link in links.values() for pr_id in link.pull_request_ids
+    }
+
+
+def pull_requests_refresh_deploy_moment(*, pull_request_ids: Iterable[int]) -> None:
+    """deploy_moment = latest deployed_at of the counted deployments shipping the PR.
+
+    Counted: not a test, and in the organization's counted_environments when that list is set
+    (the reference's rule: a PR is not fully released until its last environment).
+    """
+    ids = sorted(set(pull_request_ids))
+    if not ids:
+        return
+    with transaction.atomic():
+        _deploy_moments_update(pull_request_ids=ids)
+
+
+def _deploy_moments_update(*, pull_request_ids: list[int]) -> None:
+    # Locked in id order, as a separate statement, so concurrent refreshes neither deadlock
+    # nor compute the maximum from a snapshot older than the other's commit.
+    rows = (
+        PullRequest.objects.select_for_update(no_key=True, of=("self",))
+        .filter(id__in=pull_request_ids)
+        .order_by("id")
+        .values_list("id", "organization_id", "organization__counted_environments")
+    )
+    by_environments: dict[tuple[str, ...], list[int]] = defaultdict(list)
+    for pr_id, _, counted_environments in rows:
+        by_environments[tuple(counted_environments or ())].append(pr_id)
+    for environments, pr_ids in by_environments.items():
+        shipping = DeploymentPullRequest.objects.filter(
+            pull_request=OuterRef("pk"), deployment__is_test=False
+        )
+        if environments:
+            shipping = shipping.filter(deployment__environment_name__in=environments)
+        latest = shipping.order_by("-deployment__deployed_at").values("deployment__deployed_at")
+        PullRequest.objects.filter(id__in=pr_ids).update(deploy_moment=Subquery(latest[:1]))
+
+
+def _link_lock(*, organization: Organization, shared: bool) -> None:
+    """Orders linking against recording on PostgreSQL (SQLite already serialises writers)."""
+    if connection.vendor != "postgresql":
+        return
+    function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {function}(%s, %s)", [_LINK_LOCK_CLASS, organization.pk])
