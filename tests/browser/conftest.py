@@ -4,6 +4,7 @@ test on any console error, screenshots (per step and on failure), and a login he
 import os
 import re
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -105,8 +106,8 @@ def screenshot(page, request):
 def login(page):
     """Log in through the real login form, as a person would."""
 
-    def log_in(user, password: str = PASSWORD) -> None:
-        page.goto("/accounts/login/")
+    def log_in(user, *, next_path: str = "/", password: str = PASSWORD) -> None:
+        page.goto(f"/accounts/login/?next={quote(next_path)}")
         page.fill("#id_username", user.get_username())
         page.fill("#id_password", password)
         page.click("button[type=submit]")

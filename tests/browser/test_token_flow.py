@@ -1,6 +1,10 @@
 """The Deployments API card in a real browser: Connect → Generate → Copy → use → Configure →
 Regenerate → Revoke, as an admin; and what a member sees."""
 
+import json
+import urllib.error
+import urllib.request
+
 import pytest
 from rest_framework import exceptions
 from rest_framework.request import Request
@@ -8,6 +12,7 @@ from rest_framework.test import APIRequestFactory
 
 from tokens.authentication import ApiTokenAuthentication
 from tokens.models import ApiToken
+from tokens.services import token_generate
 
 pytestmark = pytest.mark.browser
 
@@ -20,6 +25,22 @@ def _authenticate(plaintext: str) -> int:
     except exceptions.APIException as error:
         return error.status_code
     return 200
+
+
+def _api(live_server, method: str, plaintext: str) -> int:
+    """Call the real Deployments API like a CI job would; returns the HTTP status."""
+    body = {"commitSha": "a" * 40, "environmentName": "production", "isTest": True}
+    request = urllib.request.Request(  # noqa: S310 (the live server's http URL)
+        f"{live_server.url}/api/v1/deployments",
+        method=method,
+        data=json.dumps(body).encode() if method == "POST" else None,
+        headers={"Authorization": f"Bearer {plaintext}", "Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
 
 
 def _card(page):
@@ -37,8 +58,7 @@ def _reveal_token(page, dialog) -> str:
 def test_an_admin_connects_copies_regenerates_and_revokes(
     page, login, admin, screenshot, live_server
 ):
-    login(admin)
-    page.goto("/integrations/")
+    login(admin, next_path="/integrations/")
     card = _card(page)
     assert card.get_attribute("data-token-state") == "disconnected"
     screenshot("card-connect")
@@ -62,9 +82,12 @@ def test_an_admin_connects_copies_regenerates_and_revokes(
     page.wait_for_function(
         "document.querySelector('[data-copy-from=\"api-token-value\"]').textContent === 'Copied'"
     )
-    assert page.evaluate("navigator.clipboard.readText()") == token
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied == token
     screenshot("token-copied")
-    assert _authenticate(token) == 200
+    assert _authenticate(copied) == 200
+    assert _api(live_server, "POST", copied) == 201
+    assert _api(live_server, "GET", copied) == 200
 
     connect.get_by_role("button", name="Done").click()
     page.wait_for_selector("#deployments-api-card[data-token-state=connected]")
@@ -84,8 +107,9 @@ def test_an_admin_connects_copies_regenerates_and_revokes(
     new_token = _reveal_token(page, configure)
     assert "Regenerate the token?" in confirmations[0]
     assert new_token != token
-    assert _authenticate(token) == 403
-    assert _authenticate(new_token) == 200
+    assert _api(live_server, "GET", token) == 403
+    assert _api(live_server, "POST", token) == 403
+    assert _api(live_server, "POST", new_token) == 201
     screenshot("token-regenerated")
 
     configure.get_by_role("button", name="Done").click()
@@ -102,22 +126,20 @@ def test_an_admin_connects_copies_regenerates_and_revokes(
     page.wait_for_selector("#deployments-api-card[data-token-state=disconnected]")
     assert card.get_by_role("button", name="Connect").is_visible()
     assert page.get_by_text(f"Token {new_token[:12]}… was revoked").is_visible()
-    assert _authenticate(new_token) == 403
+    assert _api(live_server, "POST", new_token) == 403
+    assert _api(live_server, "GET", new_token) == 403
     assert new_token not in page.content()
     screenshot("revoked-card-connect")
 
 
 def test_a_member_sees_the_status_but_no_buttons(page, login, member, organization, screenshot):
-    from tokens.services import token_generate
-
     token, _ = token_generate(organization=organization)
-    login(member)
-    page.goto("/integrations/")
+    login(member, next_path="/integrations/")
     card = _card(page)
     assert f"{token.display_prefix}…" in card.inner_text()
     assert "An organization admin manages this token." in card.inner_text()
     assert card.locator("button").count() == 0
-    assert page.locator("dialog").count() == 0 or not page.locator("#connect-token-dialog").count()
+    assert page.locator("#connect-token-dialog, #configure-token-dialog").count() == 0
     screenshot("member-card")
 
 
