@@ -29,13 +29,14 @@ def _token_or_404(request, pk: int):
 def _reveal(request, token, plaintext: str) -> HttpResponse:
     """The only response that ever carries the plaintext: a fragment for the modal's fetch(),
     or a full page when the form was posted without JavaScript."""
+    in_dialog = request.headers.get("X-Requested-With") == "fetch"
     context = {
         "token": token,
         "plaintext": plaintext,
         "api_url": request.build_absolute_uri(DEPLOYMENTS_API_PATH),
+        "in_dialog": in_dialog,
     }
-    is_fetch = request.headers.get("X-Requested-With") == "fetch"
-    template = "tokens/_token_reveal.html" if is_fetch else "tokens/token_reveal.html"
+    template = "tokens/_token_reveal.html" if in_dialog else "tokens/token_reveal.html"
     return render(request, template, context)
 
 

@@ -74,12 +74,15 @@ def test_generate_shows_the_token_once_with_examples(admin_client, admin, settin
     assert "will not be shown again" in html
     # A fragment for the modal, not a page.
     assert "<html" not in html
+    assert "data-close-dialog" in html
 
 
 def test_generate_without_javascript_renders_a_full_page(admin_client):
     response = admin_client.post(reverse("tokens:generate"))
     assert response.status_code == 200
     assert b"<html" in response.content
+    assert b"Back to Integrations" in response.content
+    assert b"data-close-dialog" not in response.content
     assert "no-store" in response["Cache-Control"]
 
 
