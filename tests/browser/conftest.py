@@ -57,9 +57,7 @@ def _slug(text: str) -> str:
 
 
 def _record_console_error(page, message) -> None:
-    # Chromium asks for /favicon.ico on its own; the layout declares no icon, so that one 404
-    # says nothing about the page under test.
-    if message.type == "error" and not message.location.get("url", "").endswith("/favicon.ico"):
+    if message.type == "error":
         page.console_errors.append(f"{message.text} ({message.location.get('url')})")
 
 
