@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 
 from metrics.filters import MetricsFilterSet
 from metrics.report import metrics_report, report_payload
+from metrics.schema import ERROR_RESPONSES
 from metrics.serializers import MetricsResponseSerializer
 from organizations.selectors import membership_for_request
 from tokens.authentication import ApiTokenAuthentication
@@ -78,7 +79,7 @@ class MetricsApi(APIView):
         description="The dashboard's numbers. Durations are seconds (floats); PRs count in "
         "the period of their deploy moment. Auth: a token with metrics:read, or a session.",
         parameters=QUERY_PARAMETERS,
-        responses={200: MetricsResponseSerializer},
+        responses={200: MetricsResponseSerializer, **ERROR_RESPONSES},
         examples=[OpenApiExample("Twelve weeks", value=EXAMPLE, response_only=True)],
     )
     def get(self, request):

@@ -3,3 +3,6 @@ from django.apps import AppConfig
 
 class MetricsConfig(AppConfig):
     name = "metrics"
+
+    def ready(self):
+        from metrics import schema  # noqa: F401 - registers the token scheme for the API

@@ -8,6 +8,7 @@ from datetime import date
 
 import django_filters
 from django import forms
+from django.http import QueryDict
 from django.utils import timezone
 
 from deployments.models import Deployment
@@ -81,6 +82,7 @@ class MetricsFilterSet(django_filters.FilterSet):
 
     def __init__(self, data=None, *, organization: Organization, **kwargs):
         self.organization = organization
+        data = _with_defaults(data)
         queryset = Deployment.objects.filter(organization=organization)
         super().__init__(data, queryset=queryset, **kwargs)
         fields = self.form.fields
@@ -113,17 +115,20 @@ class MetricsFilterSet(django_filters.FilterSet):
         """The deployments the query selects, with why each one counts or not."""
         return deployments_filter(queryset, query=self.query)
 
-    def errors_by_field(self) -> list[dict[str, str]]:
-        return [
-            {"field": field if field != "__all__" else "query", "message": message}
-            for field, messages in self.form.errors.items()
-            for message in messages
-        ]
-
 
 # `from` and `to` are Python keywords-ish names the API promises, so they are added by key.
 MetricsFilterSet.base_filters["from"] = django_filters.DateFilter(label="From")
 MetricsFilterSet.base_filters["to"] = django_filters.DateFilter(label="To")
+
+
+def _with_defaults(data: QueryDict | None) -> QueryDict:
+    """Missing choices take their defaults, so the form shows what the numbers use."""
+    data = data.copy() if data is not None else QueryDict(mutable=True)
+    data.setdefault("granularity", "week")
+    data.setdefault("statistic", "median")
+    if not data.get("from") and not data.get("to"):
+        data.setdefault("weeks", str(DEFAULT_WEEKS))
+    return data
 
 
 def _choices(values) -> list[tuple[str, str]]:

@@ -341,6 +341,7 @@ def deployment_team_names(*, deployment_ids) -> list[tuple[int, str]]:
             commit__contributor__is_bot=False,
             commit__contributor__teams__isnull=False,
         )
+        .order_by()
         .values_list("deployment_id", "commit__contributor__teams__name")
         .distinct()
     )

@@ -1,0 +1,184 @@
+"""The dashboard page and its CSV downloads, through Django's test client."""
+
+import csv
+import io
+import re
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from deployments.services import deployment_record
+from tests.factories import make_commit, make_contributor, make_repository, make_team
+from tests.metrics.helpers import at, make_deployment, make_merged_pr
+
+DASHBOARD_QUERIES = 27
+RANGE = "from=2026-01-05&to=2026-02-01&weeks=custom"
+
+
+def build_history(organization, *, deployments: int, pull_requests: int, prefix: str = "web"):
+    """Deployments a day apart from 01-05, each shipping PRs merged an hour before."""
+    team = make_team(organization, f"Team {prefix}", slug=f"team-{prefix}")
+    person = make_contributor(organization, f"Person {prefix}", teams=[team])
+    repository = make_repository(organization, f"acme/{prefix}")
+    start = at("2026-01-05", 9)
+    prs = [
+        make_merged_pr(
+            repository,
+            author=person,
+            first_commit_at=start - timedelta(days=1),
+            opened_at=start - timedelta(hours=20),
+            first_review_at=start - timedelta(hours=3),
+            merged_at=start + timedelta(days=index % deployments, hours=-1),
+            title=f"Change {prefix} {index}",
+        )
+        for index in range(pull_requests)
+    ]
+    for day in range(deployments):
+        shipped = [pr for index, pr in enumerate(prs) if index % deployments == day]
+        make_deployment(
+            organization,
+            commits=[pr.commit for pr in shipped]
+            or [make_commit(repository, contributor=person, at=start)],
+            pull_requests=shipped,
+            deployed_at=start + timedelta(days=day),
+            tags=["is_failure"] if day == 1 else [],
+            title=f"Release {prefix} {day}",
+        )
+    return repository
+
+
+def test_it_explains_how_to_connect_when_the_organization_has_no_data(member_client):
+    response = member_client.get("/")
+
+    assert response.status_code == 200
+    assert b"No deployments yet" in response.content
+    assert (
+        b"curl --fail-with-body -X POST http://testserver/api/v1/deployments" in response.content
+    )
+    assert b"chart-frequency" not in response.content
+
+
+def test_it_shows_tiles_charts_and_drilldowns(organization, member_client):
+    build_history(organization, deployments=3, pull_requests=6)
+
+    response = member_client.get(f"/?{RANGE}")
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    # 3 deployments over 28 days = 0.75 per week; 1 of 3 tagged is_failure = 33.3 %.
+    assert re.search(r'id="tile-frequency">.*?0\.75', content, re.S)
+    assert re.search(r'id="tile-failure-rate">.*?33\.3%', content, re.S)
+    for chart in ("chart-frequency-data", "chart-lead-time-data", "chart-deploy-time-data"):
+        assert f'<script id="{chart}" type="application/json">' in content
+    assert "Release web 2" in content and "Change web 5" in content
+    # No inline script: every <script> either loads a file or carries JSON data.
+    for tag in re.findall(r"<script[^>]*>", content):
+        assert "src=" in tag or 'type="application/json"' in tag
+
+
+def test_it_narrows_the_drilldown_to_the_clicked_period(organization, member_client):
+    build_history(organization, deployments=3, pull_requests=3)
+
+    response = member_client.get(f"/?{RANGE}&granularity=day&period=2026-01-06")
+
+    deployments = response.context["deployments"]
+    assert [deployment.display for deployment in deployments] == ["Release web 1"]
+    assert [pr.title for pr in response.context["pull_requests"]] == ["Change web 1"]
+    # The charts and tiles still show the whole range.
+    assert response.context["report"].frequency.total == 3
+
+
+def test_it_sorts_and_paginates_the_tables(organization, member_client):
+    build_history(organization, deployments=25, pull_requests=25)
+
+    first = member_client.get(f"/?{RANGE}&dsort=deployed")
+    second = member_client.get(f"/?{RANGE}&dsort=deployed&dpage=2")
+
+    assert [d.display for d in first.context["deployments"]][:2] == [
+        "Release web 0",
+        "Release web 1",
+    ]
+    assert len(first.context["deployments"]) == 20
+    assert [d.display for d in second.context["deployments"]] == [
+        f"Release web {day}" for day in range(20, 25)
+    ]
+
+
+def test_it_rejects_bad_filters_naming_the_field(organization, member_client):
+    make_repository(organization, "acme/web")
+
+    backwards = member_client.get("/?weeks=custom&from=2026-02-01&to=2026-01-01")
+    unknown = member_client.get("/?repository=globex/secret")
+
+    assert backwards.status_code == 400
+    assert b"to must be on or after from" in backwards.content
+    assert unknown.status_code == 400
+    assert b"<strong>repository</strong>" in unknown.content
+
+
+def test_it_never_shows_another_organizations_deployments(
+    organization, other_organization, member_client
+):
+    build_history(organization, deployments=1, pull_requests=1, prefix="web")
+    build_history(other_organization, deployments=2, pull_requests=2, prefix="secret")
+
+    response = member_client.get(f"/?{RANGE}")
+
+    assert b"secret" not in response.content
+    assert response.context["report"].frequency.total == 1
+
+
+def test_a_deployment_recorded_a_moment_ago_is_on_the_next_page_load(organization, member_client):
+    person = make_contributor(organization, "Ada")
+    commit = make_commit(make_repository(organization), contributor=person, at=timezone.now())
+    assert b"No deployments yet" in member_client.get("/").content
+
+    deployment_record(
+        organization=organization,
+        request_id="live",
+        raw_body="{}",
+        shas=[commit.sha],
+        environment_name="production",
+    )
+
+    assert member_client.get("/").context["report"].frequency.total == 1
+
+
+def test_the_csv_holds_exactly_what_the_filters_select(organization, member_client):
+    build_history(organization, deployments=3, pull_requests=3, prefix="web")
+    build_history(organization, deployments=2, pull_requests=2, prefix="api")
+
+    response = member_client.get(f"/metrics/deployments.csv?{RANGE}&repository=acme/api")
+    prs = member_client.get(f"/metrics/pull-requests.csv?{RANGE}&repository=acme/api")
+
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    pr_rows = list(csv.reader(io.StringIO(b"".join(prs.streaming_content).decode())))
+    assert response["Content-Type"] == "text/csv"
+    assert rows[0][:3] == ["deployed_at", "title", "repository"]
+    assert sorted(row[1] for row in rows[1:]) == ["Release api 0", "Release api 1"]
+    # Newest first. PR 1: first commit 01-04 09:00 → deployed 01-06 09:00 = 2 days = 172800 s;
+    # PR 0: → deployed 01-05 09:00 = 86400 s.
+    assert [row[7] for row in pr_rows[1:]] == ["172800.0", "86400.0"]
+
+
+@pytest.mark.parametrize("size", [(2, 2), (30, 60)])
+def test_the_dashboard_query_count_is_bounded_and_independent_of_data_size(
+    organization, member_client, size, django_assert_max_num_queries
+):
+    deployments, pull_requests = size
+    build_history(organization, deployments=deployments, pull_requests=pull_requests)
+    # Teams on the chart and a team filter take the same queries at any size.
+    url = f"/?{RANGE}&team=team-web&period=2026-01-05&granularity=week"
+
+    # 4 for the session and membership, 4 for the filter choices, 2 for the empty-state
+    # check, then the report, data quality and the two paginated tables.
+    with (
+        django_assert_max_num_queries(DASHBOARD_QUERIES),
+        CaptureQueriesContext(connection) as queries,
+    ):
+        assert member_client.get(url).status_code == 200
+
+    assert len(queries) == DASHBOARD_QUERIES
