@@ -143,6 +143,10 @@ class Frequency:
     def per_person(self, period: date) -> float | None:
         return self.deployments[period] / self.people if self.people else None
 
+    @property
+    def per_person_per_week(self) -> float | None:
+        return round(self.per_week / self.people, 4) if self.people else None
+
 
 def _zero_filled(periods: list[date], counts: dict[date, int]) -> dict[date, int]:
     return {period: counts.get(period, 0) for period in periods}
