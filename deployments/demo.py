@@ -5,13 +5,16 @@ running the seed again adds nothing.
 """
 
 import hashlib
+import json
 import random
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
+from deployments.services import deployment_record
 from organizations.models import Contributor, ContributorIdentity, Membership, Organization, Team
 from organizations.services import membership_set, organization_create, user_ensure
 from repositories.models import Commit, PullRequest, Repository
@@ -215,6 +218,71 @@ def _link_pull_request_commits(organization, pr_commit_shas):
     through.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
 
 
+# (environment, UTC hours of the deploy slots, weekdays): staging ships more often, and
+# production not on Fridays.
+DEPLOY_SLOTS = [("staging", [10, 15], range(5)), ("production", [12], range(4))]
+FAILED_PRODUCTION_DEPLOYS = 2
+
+
+def _deploy_plan(merged, rng, start, now):
+    """(environment, deployed_at, merge SHAs) per slot that has merges since the last one."""
+    plan = []
+    for environment, hours, weekdays in DEPLOY_SLOTS:
+        pending, index = [], 0
+        day = start.replace(hour=0)
+        while day < now:
+            for hour in hours if day.weekday() in weekdays else []:
+                at = day + timedelta(hours=hour, minutes=rng.randint(0, 40))
+                while index < len(merged) and merged[index][1] <= at:
+                    pending.append(merged[index][0])
+                    index += 1
+                if pending and at < now:
+                    plan.append((environment, at, pending))
+                    pending = []
+            day += timedelta(days=1)
+    return plan
+
+
+def _deployments_seed(organization, rng, now):
+    """Each repository deploys its merged PRs' merge commits, through the live service."""
+    merged = defaultdict(list)
+    for repository_id, sha, merged_at in (
+        PullRequest.objects.filter(organization=organization, merged_at__isnull=False)
+        .order_by("merged_at")
+        .values_list("repository_id", "merge_commit_sha", "merged_at")
+    ):
+        merged[repository_id].append((sha, merged_at))
+    start = now - timedelta(weeks=WEEKS)
+    bodies = []
+    for repository_id in sorted(merged):
+        for environment, at, shas in _deploy_plan(merged[repository_id], rng, start, now):
+            bodies.append({"commitSha": shas, "environmentName": environment, "deployedAt": at})
+    production = [body for body in bodies if body["environmentName"] == "production"]
+    for body in rng.sample(production, FAILED_PRODUCTION_DEPLOYS):
+        body["tags"] = ["is_failure"]
+    for body in rng.sample(production, FAILED_PRODUCTION_DEPLOYS):
+        body.setdefault("tags", []).append("rollback")
+    for body in rng.sample(production, 3):
+        bodies.append({**body, "environmentName": "production-smoke", "isTest": True})
+    for number, body in enumerate(bodies):
+        _deployment_send(organization, body, number, rng)
+
+
+def _deployment_send(organization, body, number, rng):
+    deployed_at = body["deployedAt"]
+    deployment_record(
+        organization=organization,
+        request_id=f"demo-{number}",
+        raw_body=json.dumps({**body, "deployedAt": deployed_at.isoformat()}),
+        shas=body["commitSha"],
+        environment_name=body["environmentName"],
+        deployed_at=deployed_at,
+        tags=body.get("tags", []),
+        is_test=body.get("isTest", False),
+        received_at=deployed_at + timedelta(seconds=rng.randint(1, 90)),
+    )
+
+
 @transaction.atomic
 def demo_seed(*, seed: int = 7) -> DemoResult:
     rng = random.Random(seed)
@@ -234,4 +302,6 @@ def demo_seed(*, seed: int = 7) -> DemoResult:
         Commit.objects.bulk_create(commits, ignore_conflicts=True, batch_size=1000)
         PullRequest.objects.bulk_create(pull_requests, ignore_conflicts=True, batch_size=1000)
         _link_pull_request_commits(organization, pr_commit_shas)
+    if not organization.deployments.exists():
+        _deployments_seed(organization, random.Random(seed + 1), now)
     return DemoResult(organization=organization, username=DEMO_USERNAME, password=DEMO_PASSWORD)

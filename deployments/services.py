@@ -105,16 +105,33 @@ def deployment_record(
             raw_body=raw_body,
             received_at=received_at,
         )
-        if wins:
-            _deployment_commits_replace(deployment=deployment, replaced=replaced_existing)
-    return _result_build(deployment=deployment, receipt=receipt, replaced=replaced_existing)
+        if not wins:
+            deployment.save(update_fields=["receipt_count"])
+            return _result_read(deployment=deployment, receipt=receipt)
+        deployment_commits, pull_request_ids = _deployment_commits_replace(
+            deployment=deployment, replaced=replaced_existing
+        )
+    matched = {row.sha for row in deployment_commits if row.commit_id}
+    return DeploymentResult(
+        deployment=deployment,
+        receipt=receipt,
+        matched_shas=[sha for sha in deployment.shas if sha in matched],
+        unknown_shas=[sha for sha in deployment.shas if sha not in matched],
+        pull_requests=list(
+            PullRequest.objects.filter(id__in=pull_request_ids)
+            .select_related("repository")
+            .order_by("repository__full_name", "number")
+        ),
+        replaced_existing=replaced_existing,
+    )
 
 
 def _deployment_upsert(*, candidate: Deployment) -> tuple[Deployment, bool, bool]:
     """Insert-or-lock on the unique key; returns (deployment, replaced_existing, wins).
 
     ON CONFLICT DO NOTHING waits for a concurrent inserter of the same key, then the row lock
-    serialises the updaters; receipt_count 0 marks the row this call just inserted.
+    serialises the updaters; receipt_count 0 marks the row this call just inserted. The
+    changes are made in memory: the caller saves them once, still holding the lock.
     """
     candidate.receipt_count = 0
     Deployment.objects.bulk_create([candidate], ignore_conflicts=True)
@@ -130,17 +147,19 @@ def _deployment_upsert(*, candidate: Deployment) -> tuple[Deployment, bool, bool
     replaced_existing = deployment.receipt_count > 0
     wins = not replaced_existing or candidate.received_at >= deployment.received_at
     deployment.receipt_count += 1
-    update_fields = ["receipt_count"]
     if replaced_existing and wins:
-        for field in ("deployed_at", "received_at", "title", "tags", "is_test", "shas"):
+        for field in _REPLACED_FIELDS:
             setattr(deployment, field, getattr(candidate, field))
-        update_fields += ["deployed_at", "received_at", "title", "tags", "is_test", "shas"]
-    deployment.save(update_fields=update_fields)
     return deployment, replaced_existing, wins
 
 
-def _deployment_commits_replace(*, deployment: Deployment, replaced: bool) -> None:
-    """Stores the SHAs in the order sent, already linked, then links PRs."""
+_REPLACED_FIELDS = ("deployed_at", "received_at", "title", "tags", "is_test", "shas")
+
+
+def _deployment_commits_replace(
+    *, deployment: Deployment, replaced: bool
+) -> tuple[list[DeploymentCommit], set[int]]:
+    """Stores the SHAs in the order sent, already linked, and the PRs the deployment ships."""
     if replaced:
         DeploymentCommit.objects.filter(deployment=deployment).delete()
     deployment_commits = [
@@ -158,21 +177,24 @@ def _deployment_commits_replace(*, deployment: Deployment, replaced: bool) -> No
         deployment_commits={deployment.id: deployment_commits},
     )
     DeploymentCommit.objects.bulk_create(deployment_commits, batch_size=1000)
-    affected = _links_save(deployments=[deployment], links=links, changed_commits=[])
+    link = links[deployment.id]
+    first_matched = next((row.commit for row in deployment_commits if row.commit), None)
+    deployment.repository = first_matched.repository if first_matched else None
+    deployment.default_title = link.default_title
+    deployment.save(
+        update_fields=["receipt_count", "repository", "default_title", *_REPLACED_FIELDS]
+    )
+    affected = _pull_request_links_save(
+        deployments=[deployment], links=links, known_empty=not replaced
+    )
     pull_requests_refresh_deploy_moment(pull_request_ids=affected)
+    return deployment_commits, link.pull_request_ids
 
 
-def _result_build(
-    *, deployment: Deployment, receipt: DeploymentReceipt, replaced: bool
-) -> DeploymentResult:
-    """Re-reads the stored state, so a receipt that lost to a newer one reports the winner."""
+def _result_read(*, deployment: Deployment, receipt: DeploymentReceipt) -> DeploymentResult:
+    """For a receipt older than the stored deployment: report the stored (newer) one."""
     linked = dict(
         DeploymentCommit.objects.filter(deployment=deployment).values_list("sha", "commit_id")
-    )
-    pull_requests = list(
-        PullRequest.objects.filter(deployments=deployment)
-        .select_related("repository")
-        .order_by("repository__full_name", "number")
     )
     deployment = Deployment.objects.select_related("repository").get(pk=deployment.pk)
     return DeploymentResult(
@@ -180,8 +202,12 @@ def _result_build(
         receipt=receipt,
         matched_shas=[sha for sha in deployment.shas if linked.get(sha)],
         unknown_shas=[sha for sha in deployment.shas if not linked.get(sha)],
-        pull_requests=pull_requests,
-        replaced_existing=replaced,
+        pull_requests=list(
+            PullRequest.objects.filter(deployments=deployment)
+            .select_related("repository")
+            .order_by("repository__full_name", "number")
+        ),
+        replaced_existing=True,
     )
 
 
@@ -369,11 +395,20 @@ def _links_save(
             changed_deployments.append(deployment)
     if changed_deployments:
         Deployment.objects.bulk_update(changed_deployments, ["repository", "default_title"])
-    existing = list(
-        DeploymentPullRequest.objects.filter(deployment__in=deployments).values_list(
-            "id", "deployment_id", "pull_request_id"
+    return _pull_request_links_save(deployments=deployments, links=links, known_empty=False)
+
+
+def _pull_request_links_save(
+    *, deployments: list[Deployment], links: dict[int, _Link], known_empty: bool
+) -> set[int]:
+    """Adds and removes DeploymentPullRequest rows; returns every PR id touched before or now."""
+    existing = []
+    if not known_empty:
+        existing = list(
+            DeploymentPullRequest.objects.filter(deployment__in=deployments).values_list(
+                "id", "deployment_id", "pull_request_id"
+            )
         )
-    )
     stale = [pk for pk, d_id, pr_id in existing if pr_id not in links[d_id].pull_request_ids]
     have = {(d_id, pr_id) for _, d_id, pr_id in existing}
     new = [
@@ -400,7 +435,7 @@ def pull_requests_refresh_deploy_moment(*, pull_request_ids: Iterable[int]) -> N
     ids = sorted(set(pull_request_ids))
     if not ids:
         return
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         _deploy_moments_update(pull_request_ids=ids)
 
 

@@ -1,0 +1,56 @@
+"""32 identical POSTs at the same moment: one deployment, 32 receipts, no server error."""
+
+import threading
+
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+from deployments.models import Deployment, DeploymentReceipt
+from repositories.models import PullRequest
+from tests.deployments.conftest import URL
+from tests.factories import make_commit, make_organization, make_pull_request, make_repository
+from tokens.services import token_generate
+
+CLIENTS = 32
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_identical_posts_leave_exactly_one_deployment():
+    if connection.vendor == "sqlite":
+        pytest.skip(
+            "The SQLite test database is in memory with a shared cache, whose table locks "
+            "fail at once instead of waiting; the file database (WAL, IMMEDIATE) is not used."
+        )
+    organization = make_organization("acme")
+    repo = make_repository(organization)
+    merge = make_commit(repo)
+    make_pull_request(repo, 1, merged_at=merge.committed_at, merge_commit_sha=merge.sha)
+    _, plaintext = token_generate(organization=organization)
+    body = {"commitSha": [merge.sha, "abcdef1234"], "environmentName": "production"}
+    barrier = threading.Barrier(CLIENTS)
+    statuses, replaced = [], []
+
+    def send():
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {plaintext}")
+        try:
+            barrier.wait(timeout=30)
+            response = client.post(URL, body, format="json")
+            statuses.append(response.status_code)
+            replaced.append(response.json().get("match", {}).get("replacedExisting"))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send) for _ in range(CLIENTS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert statuses == [201] * CLIENTS
+    assert sorted(replaced) == [False] + [True] * (CLIENTS - 1)
+    deployment = Deployment.objects.get()
+    assert deployment.receipt_count == CLIENTS
+    assert DeploymentReceipt.objects.filter(deployment=deployment).count() == CLIENTS
+    assert deployment.deployment_commits.count() == 2
+    assert PullRequest.objects.get().deploy_moment == deployment.deployed_at
