@@ -3,12 +3,13 @@ import math
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
+from tokens.services import token_request_count_increment
+
 
 class ApiTokenRateThrottle(SimpleRateThrottle):
     """A fixed-window request count per API token (rate: SHIPLOG_API_THROTTLE_RATE).
 
-    Counted in the default cache, the database, so every worker shares it. A count is a
-    read-then-write: under a burst a few requests may slip past the limit, never fewer.
+    Counted with one atomic upsert in the database, so every worker shares an exact count.
     """
 
     scope = "api_token"
@@ -17,24 +18,13 @@ class ApiTokenRateThrottle(SimpleRateThrottle):
         # Read per request (not at import) so the setting can change in tests.
         return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
 
-    def get_cache_key(self, request, view) -> str | None:
-        if request.auth is None:
-            return None
-        self.now = self.timer()
-        self.window = int(self.now // self.duration)
-        return f"throttle_{self.scope}_{request.auth.pk}_{self.window}"
-
     def allow_request(self, request, view) -> bool:
-        if self.rate is None:
+        if self.rate is None or request.auth is None:
             return True
-        self.key = self.get_cache_key(request, view)
-        if self.key is None:
-            return True
-        count = self.cache.get(self.key, 0)
-        if count >= self.num_requests:
-            return False
-        self.cache.set(self.key, count + 1, self.duration + 1)
-        return True
+        self.now = self.timer()
+        self.period = int(self.now // self.duration)
+        count = token_request_count_increment(token=request.auth, period=self.period)
+        return count <= self.num_requests
 
     def wait(self) -> float:
-        return math.ceil((self.window + 1) * self.duration - self.now)
+        return math.ceil((self.period + 1) * self.duration - self.now)

@@ -77,3 +77,19 @@ class TokenEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.token.display_prefix} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class ApiTokenRequestCount(models.Model):
+    """How many requests a token made in one throttle period (a fixed window)."""
+
+    token = models.ForeignKey(ApiToken, on_delete=models.CASCADE, related_name="+")
+    period = models.BigIntegerField(help_text="Seconds since the epoch // the window length.")
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["token", "period"], name="token_request_count_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.token_id}@{self.period}: {self.count}"

@@ -1,12 +1,12 @@
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from organizations.models import Organization
-from tokens.models import ApiToken, Scope, TokenEvent
+from tokens.models import ApiToken, ApiTokenRequestCount, Scope, TokenEvent
 from tokens.plaintext import plaintext_display_prefix, plaintext_generate, plaintext_hash
 
 DEFAULT_SCOPES = [Scope.DEPLOYMENTS_WRITE.value, Scope.DEPLOYMENTS_READ.value]
@@ -125,3 +125,25 @@ def token_mark_used(*, token: ApiToken) -> None:
         Q(last_used_at__isnull=True) | Q(last_used_at__lt=threshold)
     ).update(last_used_at=now)
     token.last_used_at = now
+
+
+# One atomic upsert (PostgreSQL, SQLite >= 3.35): exact across workers, a single query.
+_REQUEST_COUNT_INCREMENT_SQL = """
+    INSERT INTO tokens_apitokenrequestcount (token_id, period, count) VALUES (%s, %s, 1)
+    ON CONFLICT (token_id, period)
+    DO UPDATE SET count = tokens_apitokenrequestcount.count + 1
+    RETURNING count
+"""
+
+
+def token_request_count_increment(*, token: ApiToken, period: int) -> int:
+    """Counts one request of `token` in `period` and returns the period's count so far.
+
+    The first request of a period also clears the token's older periods.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(_REQUEST_COUNT_INCREMENT_SQL, [token.pk, period])
+        (count,) = cursor.fetchone()
+    if count == 1:
+        ApiTokenRequestCount.objects.filter(token=token, period__lt=period).delete()
+    return count

@@ -1,19 +1,9 @@
 import pytest
-from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from tokens.services import token_generate
 
 URL = "/api/v1/deployments"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_throttle_counts(db):
-    # Throttle counts live in the database cache table, which transactional test rollback
-    # and flush do not reset: start every test from zero so only throttle tests throttle.
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
