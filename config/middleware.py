@@ -2,7 +2,12 @@ import logging
 import re
 import time
 from contextvars import ContextVar
+from urllib.parse import quote
 from uuid import uuid4
+
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, JsonResponse
+from django.utils.functional import LazyObject
 
 # Our pages carry no inline script, so `script-src 'self'` holds everywhere. Styles allow
 # 'unsafe-inline' because plotly.js sets SVG style attributes while it draws.
@@ -17,6 +22,14 @@ CONTENT_SECURITY_POLICY = (
 REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9._-]{1,64}")
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
 access_logger = logging.getLogger("shiplog.request")
+logger = logging.getLogger("shiplog.database")
+
+UNAVAILABLE_PAGE = (
+    "<!doctype html><title>Shiplog is unavailable</title>"
+    "<h1>Shiplog is briefly unavailable</h1>"
+    "<p>The database cannot be reached. Try again in a few seconds.</p>"
+    "<p>Request id: {request_id}</p>"
+)
 
 
 class ContentSecurityPolicyMiddleware:
@@ -34,7 +47,7 @@ class RequestIdMiddleware:
 
     The id is on request.request_id, in the X-Request-ID response header, and (through
     RequestIdLogFilter) on every log record written while the request is handled, including
-    the one access line logged here.
+    the one access line logged here. A view that cannot reach the database answers 503.
     """
 
     def __init__(self, get_response):
@@ -48,17 +61,71 @@ class RequestIdMiddleware:
         try:
             response = self.get_response(request)
             response["X-Request-ID"] = request.request_id
-            access_logger.info(
-                "%s %s %s %.1fms",
-                request.method,
-                request.path,
-                response.status_code,
-                (time.monotonic() - started) * 1000,
-                extra={"request_id": request.request_id},
-            )
+            access_log(request, response, duration_ms=(time.monotonic() - started) * 1000)
             return response
         finally:
             request_id_var.reset(token)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, OperationalError | InterfaceError):
+            return database_unavailable_response(request, exception)
+        return None
+
+
+def database_unavailable_response(request, exception: Exception) -> HttpResponse:
+    """503 with the request id: problem JSON under /api/, a plain page elsewhere."""
+    # Imported here: this module is loaded with LOGGING, before the apps are ready.
+    from deployments.exceptions import PROBLEM_CONTENT_TYPE, DatabaseUnavailable, problem_body
+
+    logger.warning("Database unavailable: %s: %s", type(exception).__name__, exception)
+    request_id = getattr(request, "request_id", "")
+    if request.path.startswith("/api/"):
+        detail = str(DatabaseUnavailable.default_detail)
+        body = problem_body(status=503, detail=detail, errors=[], request_id=request_id)
+        response = JsonResponse(body, status=503, content_type=PROBLEM_CONTENT_TYPE)
+    else:
+        response = HttpResponse(UNAVAILABLE_PAGE.format(request_id=request_id), status=503)
+    response["Retry-After"] = str(DatabaseUnavailable.wait)
+    return response
+
+
+def access_log(request, response, *, duration_ms: float) -> None:
+    """One line per request: `GET /path 200 12.3ms request_id=… organization=… token_prefix=…`.
+
+    The same values ride on the record as attributes, for a JSON handler.
+    """
+    organization, token_prefix = _request_tenant(request)
+    fields = {
+        "method": request.method,
+        # Quoted so a crafted path cannot forge a second log line.
+        "path": quote(request.path, safe="/:@!$&'()*+,;=-._~"),
+        "status": response.status_code,
+        "duration_ms": round(duration_ms, 1),
+        "request_id": request.request_id,
+        "organization": organization,
+        "token_prefix": token_prefix,
+    }
+    access_logger.info(
+        "%(method)s %(path)s %(status)s %(duration_ms).1fms request_id=%(request_id)s "
+        "organization=%(organization)s token_prefix=%(token_prefix)s",
+        fields,
+        extra=fields,
+    )
+
+
+def _request_tenant(request) -> tuple[str, str]:
+    """(organization slug, API token display prefix) or "-", without any extra query.
+
+    Page views set request.organization; DRF sets request.user to the token's ApiTokenUser.
+    A session user that nothing evaluated stays lazy, so logging never hits the database.
+    """
+    user = request.__dict__.get("user")
+    token = None if isinstance(user, LazyObject) else getattr(user, "token", None)
+    organization = request.__dict__.get("organization") or getattr(token, "organization", None)
+    return (
+        getattr(organization, "slug", "-"),
+        getattr(token, "display_prefix", "-"),
+    )
 
 
 class RequestIdLogFilter(logging.Filter):

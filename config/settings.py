@@ -207,5 +207,9 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": os.environ.get("SHIPLOG_LOG_LEVEL", "INFO")},
-    "loggers": {"django.server": {"level": "WARNING"}},
+    "loggers": {
+        "django.server": {"level": "WARNING"},
+        # SQL parameters carry webhook secrets: never log queries, even at DEBUG.
+        "django.db.backends": {"level": "INFO"},
+    },
 }

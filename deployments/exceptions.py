@@ -8,6 +8,7 @@
 import logging
 from http import HTTPStatus
 
+from django.db import InterfaceError, OperationalError
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -21,6 +22,17 @@ class PayloadTooLarge(exceptions.APIException):
     status_code = 413
     default_detail = "The request body is larger than the limit."
     default_code = "payload_too_large"
+
+
+class DatabaseUnavailable(exceptions.APIException):
+    status_code = 503
+    default_detail = (
+        "The database is unavailable; nothing was recorded. Retry shortly and quote the "
+        "request id."
+    )
+    default_code = "database_unavailable"
+    # Seconds, sent as Retry-After by DRF's handler.
+    wait = 5
 
 
 # Errors that are about the request as a whole are attached to what the client should fix.
@@ -38,6 +50,10 @@ def problem_exception_handler(exc, context):
     """DRF's handler decides status and headers (WWW-Authenticate, Retry-After, Allow)."""
     request = context.get("request")
     request_id = getattr(request, "request_id", "")
+    if isinstance(exc, OperationalError | InterfaceError):
+        # The database is down or restarting: fail fast, the client retries.
+        logger.warning("Database unavailable: %s: %s", type(exc).__name__, exc)
+        exc = DatabaseUnavailable()
     response = exception_handler(exc, context)
     if response is None:
         logger.error(

@@ -7,6 +7,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from organizations.decorators import organization_admin_required
+from organizations.throttling import management_throttled
 from repositories import github
 from repositories.selectors import github_webhook_for_organization, github_webhook_for_path_token
 from repositories.services import (
@@ -76,6 +77,7 @@ def _conflict(message: str) -> HttpResponse:
 @never_cache
 @require_POST
 @organization_admin_required
+@management_throttled("github-webhook")
 def github_connect(request):
     if github_webhook_for_organization(organization=request.organization):
         return _conflict("GitHub is already connected. Reload the page and use Configure.")
@@ -86,6 +88,7 @@ def github_connect(request):
 @never_cache
 @require_POST
 @organization_admin_required
+@management_throttled("github-webhook")
 def github_regenerate(request):
     webhook = github_webhook_for_organization(organization=request.organization)
     if webhook is None:
@@ -96,6 +99,7 @@ def github_regenerate(request):
 
 @require_POST
 @organization_admin_required
+@management_throttled("github-webhook")
 def github_disconnect(request):
     webhook = github_webhook_for_organization(organization=request.organization)
     if webhook is not None:

@@ -7,6 +7,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from organizations.decorators import organization_admin_required
+from organizations.throttling import management_throttled
 from tokens.selectors import api_token_for_organization
 from tokens.services import (
     TokenAlreadyActive,
@@ -47,6 +48,7 @@ def _conflict(message: str) -> HttpResponse:
 @never_cache
 @require_POST
 @organization_admin_required
+@management_throttled("api-token")
 def token_generate_view(request):
     try:
         token, plaintext = deployments_api_token_connect(
@@ -60,6 +62,7 @@ def token_generate_view(request):
 @never_cache
 @require_POST
 @organization_admin_required
+@management_throttled("api-token")
 def token_regenerate_view(request, pk: int):
     try:
         token, plaintext = token_regenerate(
@@ -72,6 +75,7 @@ def token_regenerate_view(request, pk: int):
 
 @require_POST
 @organization_admin_required
+@management_throttled("api-token")
 def token_revoke_view(request, pk: int):
     token = token_revoke(token=_token_or_404(request, pk), revoked_by=request.user)
     messages.success(request, f"Token {token.display_prefix}… was revoked. It no longer works.")
