@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from organizations.models import Organization
 from organizations.services import AuthorIdentity, contributors_resolve
@@ -33,10 +33,10 @@ from repositories.services import (
     CommitData,
     chunked,
     commit_data_changed_send,
-    commit_ids_by_sha,
     commits_upsert,
     pull_request_commits_add,
     repository_ensure,
+    rows_insert,
 )
 
 # Records start with RS; fields are NUL-separated (neither occurs in names or messages).
@@ -208,6 +208,7 @@ class _History:
     earliest: dict[str, tuple[int, AuthorIdentity]] = field(default_factory=dict)
     merges: list[MergeFound] = field(default_factory=list)
     new_shas: list[str] = field(default_factory=list)
+    known_shas: set[str] = field(default_factory=set)
 
 
 @transaction.atomic
@@ -227,7 +228,8 @@ def git_history_import(
     result = ImportResult(
         repository=repository_ensure(organization=organization, full_name=full_name)
     )
-    history = _History()
+    # One query for what the repository already has beats a lookup per batch.
+    history = _History(known_shas=set(result.repository.commits.values_list("sha", flat=True)))
     contributor_ids: dict[AuthorIdentity, int | None] = {}
     batch: list[CommitData] = []
     for commit in git_log(path, since=since):
@@ -259,7 +261,10 @@ def _commit_data(commit: GitCommit, author: AuthorIdentity) -> CommitData:
 
 def _batch_store(result, batch, history, contributor_ids, progress) -> None:
     added = commits_upsert(
-        repository=result.repository, commits=batch, contributor_ids=contributor_ids
+        repository=result.repository,
+        commits=batch,
+        contributor_ids=contributor_ids,
+        known_shas=history.known_shas,
     )
     history.new_shas.extend(added)
     before = result.commits_read
@@ -274,6 +279,26 @@ def _pull_requests_store(result, merges, history, contributor_ids) -> list[str]:
     returns the SHAs whose PR data changed."""
     repository = result.repository
     result.pull_requests_found = len(merges)
+    author_ids = _author_ids(repository, merges, history, contributor_ids)
+    created, updated = _pull_requests_write(repository, merges, author_ids, history)
+    result.pull_requests_added, result.pull_requests_updated = len(created), len(updated)
+    ids = _pull_request_ids(repository, [merge.number for merge in merges])
+    commit_ids = dict(repository.commits.values_list("sha", "id"))
+    changed_ids = pull_request_commits_add(
+        memberships=[
+            (ids[merge.number], commit_ids[sha])
+            for merge in merges
+            for sha in merge.commits
+            if sha in commit_ids
+        ]
+    )
+    changed_ids |= {ids[number] for number in created + updated}
+    changed = [merge for merge in merges if ids[merge.number] in changed_ids]
+    return [sha for merge in changed for sha in (merge.sha, *merge.commits)]
+
+
+def _author_ids(repository, merges, history, contributor_ids) -> dict[int, int | None]:
+    """PR number -> contributor id of the author of the PR's earliest commit."""
     authors = {
         merge.number: min(history.earliest[sha] for sha in merge.commits or [merge.sha])[1]
         for merge in merges
@@ -283,65 +308,73 @@ def _pull_requests_store(result, merges, history, contributor_ids) -> list[str]:
         contributor_ids.update(
             contributors_resolve(organization=repository.organization, authors=missing)
         )
-    numbers = [merge.number for merge in merges]
-    existing = {
-        pr.number: pr
-        for chunk in chunked(numbers)
-        for pr in PullRequest.objects.filter(repository=repository, number__in=chunk)
-    }
-    created, updated = [], []
-    for merge in merges:
-        fields = {
-            "title": merge.title,
-            "state": PullRequest.State.MERGED,
-            "merged_at": _timestamp(merge.committed_ts),
-            "merge_commit_sha": merge.sha,
-            "author_id": contributor_ids[authors[merge.number]],
-            "head_branch": merge.head_branch,
-        }
-        pull_request = existing.get(merge.number)
-        if pull_request is None:
-            created.append(
-                PullRequest(
-                    organization_id=repository.organization_id,
-                    repository=repository,
-                    number=merge.number,
-                    **fields,
-                )
-            )
-        elif _fill_missing(pull_request, fields):
-            updated.append(pull_request)
-    PullRequest.objects.bulk_create(created, batch_size=BATCH_SIZE)
-    PullRequest.objects.bulk_update(
-        updated,
-        ["title", "state", "merged_at", "merge_commit_sha", "author_id", "head_branch"],
-        batch_size=BATCH_SIZE,
-    )
-    result.pull_requests_added, result.pull_requests_updated = len(created), len(updated)
-    ids = {
+    return {number: contributor_ids[author] for number, author in authors.items()}
+
+
+def _pull_request_ids(repository: Repository, numbers: list[int]) -> dict[int, int]:
+    return {
         number: pk
         for chunk in chunked(numbers)
         for number, pk in PullRequest.objects.filter(
             repository=repository, number__in=chunk
         ).values_list("number", "id")
     }
-    commit_ids = commit_ids_by_sha(
-        repository=repository, shas=[sha for merge in merges for sha in merge.commits]
-    )
-    memberships = [
-        (ids[merge.number], commit_ids[sha])
-        for merge in merges
-        for sha in merge.commits
-        if sha in commit_ids
-    ]
-    changed_ids = pull_request_commits_add(memberships=memberships)
-    changed_ids |= {pr.pk for pr in updated} | {ids[pr.number] for pr in created}
-    return [
-        sha
-        for merge in merges
-        if ids[merge.number] in changed_ids
-        for sha in (merge.sha, *merge.commits)
-    ]
+
+
+_PR_FIELDS = (
+    "organization",
+    "repository",
+    "number",
+    "title",
+    "state",
+    "is_draft",
+    "head_branch",
+    "author",
+    "author_login",
+    "merged_at",
+    "merge_commit_sha",
+    "first_commit_at",
+)
+
+
+def _pull_requests_write(repository, merges, author_ids, history) -> tuple[list[int], list[int]]:
+    """Inserts unknown PRs and completes known ones; returns (created, updated) numbers."""
+    numbers = [merge.number for merge in merges]
+    existing = {
+        pr.number: pr
+        for chunk in chunked(numbers)
+        for pr in PullRequest.objects.filter(repository=repository, number__in=chunk)
+    }
+    adapt = connection.ops.adapt_datetimefield_value
+    rows, updated = [], []
+
+    # Known already, so the membership refresh that follows finds nothing to rewrite.
+    def first_commit_at(merge: MergeFound) -> datetime:
+        return _timestamp(min(history.earliest[sha][0] for sha in merge.commits or [merge.sha]))
+
+    for merge in merges:
+        fields = {
+            "title": merge.title,
+            "state": PullRequest.State.MERGED,
+            "merged_at": _timestamp(merge.committed_ts),
+            "merge_commit_sha": merge.sha,
+            "author_id": author_ids[merge.number],
+            "head_branch": merge.head_branch,
+        }
+        if merge.number not in existing:
+            rows.append(
+                (repository.organization_id, repository.pk, merge.number, merge.title)
+                + (PullRequest.State.MERGED, False, merge.head_branch, fields["author_id"], "")
+                + (adapt(fields["merged_at"]), merge.sha, adapt(first_commit_at(merge)))
+            )
+        elif _fill_missing(existing[merge.number], fields):
+            updated.append(existing[merge.number])
+    rows_insert(model=PullRequest, fields=_PR_FIELDS, rows=rows)
+    PullRequest.objects.bulk_update(updated, _UPDATABLE, batch_size=BATCH_SIZE)
+    return [row[2] for row in rows], [pr.number for pr in updated]
+
+
+_UPDATABLE = ["title", "state", "merged_at", "merge_commit_sha", "author_id", "head_branch"]
 
 
 def _fill_missing(pull_request: PullRequest, fields: dict) -> bool:

@@ -9,8 +9,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import transaction
-from django.db.models import OuterRef, Q, Subquery
+from django.db import connection, transaction
+from django.db.models import Min, Q
 from django.utils import timezone
 
 from organizations.models import Organization
@@ -72,20 +72,18 @@ def commits_upsert(
     repository: Repository,
     commits: list[CommitData],
     contributor_ids: dict[AuthorIdentity, int | None] | None = None,
+    known_shas: set[str] | None = None,
 ) -> list[str]:
     """Inserts the commits the repository does not have yet; returns their SHAs.
 
-    Commits are immutable by SHA, so a known one is left exactly as it is. Pass
-    `contributor_ids` to reuse resolutions across batches (the importer does).
+    Commits are immutable by SHA, so a known one is left exactly as it is. The importer
+    passes `contributor_ids` to reuse resolutions across batches and `known_shas` (the
+    repository's SHAs, loaded once, updated here) to skip a lookup per batch.
     """
-    existing = set()
-    for shas in chunked([commit.sha for commit in commits]):
-        existing.update(
-            Commit.objects.filter(repository=repository, sha__in=shas).values_list(
-                "sha", flat=True
-            )
-        )
-    new = list({c.sha: c for c in commits if c.sha not in existing}.values())
+    if known_shas is None:
+        known_shas = set(commit_ids_by_sha(repository=repository, shas=[c.sha for c in commits]))
+    new = list({c.sha: c for c in commits if c.sha not in known_shas}.values())
+    known_shas.update(commit.sha for commit in new)
     if contributor_ids is None:
         contributor_ids = {}
     unresolved = {commit.author for commit in new} - contributor_ids.keys()
@@ -93,27 +91,60 @@ def commits_upsert(
         contributor_ids.update(
             contributors_resolve(organization=repository.organization, authors=unresolved)
         )
-    Commit.objects.bulk_create(
-        [_commit_row(repository, commit, contributor_ids[commit.author]) for commit in new],
-        batch_size=BATCH_SIZE,
-        ignore_conflicts=True,
-    )
+    adapt = connection.ops.adapt_datetimefield_value
+    rows = [
+        (
+            repository.organization_id,
+            repository.pk,
+            commit.sha,
+            commit.author.name[:200],
+            commit.author.email[:254],
+            commit.author.login[:100],
+            contributor_ids[commit.author],
+            commit.message,
+            adapt(commit.authored_at),
+            adapt(commit.committed_at),
+        )
+        for commit in new
+    ]
+    rows_insert(model=Commit, fields=_COMMIT_FIELDS, rows=rows)
     return [commit.sha for commit in new]
 
 
-def _commit_row(repository: Repository, commit: CommitData, contributor_id: int | None) -> Commit:
-    return Commit(
-        organization_id=repository.organization_id,
-        repository=repository,
-        sha=commit.sha,
-        author_name=commit.author.name[:200],
-        author_email=commit.author.email[:254],
-        author_login=commit.author.login[:100],
-        contributor_id=contributor_id,
-        message=commit.message,
-        authored_at=commit.authored_at,
-        committed_at=commit.committed_at,
-    )
+_COMMIT_FIELDS = (
+    "organization",
+    "repository",
+    "sha",
+    "author_name",
+    "author_email",
+    "author_login",
+    "contributor",
+    "message",
+    "authored_at",
+    "committed_at",
+)
+
+
+def rows_insert(*, model, fields: tuple[str, ...], rows: list[tuple]) -> None:
+    """Multi-row INSERT ... ON CONFLICT DO NOTHING of plain tuples.
+
+    Large imports spend most of their time building model instances and per-field SQL in
+    bulk_create, and PostgreSQL pays a round trip per row with executemany; a few hundred
+    rows per statement avoids both. ON CONFLICT (unlike SQLite's INSERT OR IGNORE) only
+    skips duplicates: CHECK constraints still apply.
+    """
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(model._meta.get_field(name).column) for name in fields)
+    per_statement = min(1000, (connection.features.max_query_params or 30000) // len(fields))
+    row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    with connection.cursor() as cursor:
+        for batch in chunked(rows, per_statement):
+            # Only model metadata (quoted) is interpolated; every value is a bound parameter.
+            sql = (
+                f"INSERT INTO {quote(model._meta.db_table)} ({columns}) "  # noqa: S608
+                f"VALUES {', '.join([row_sql] * len(batch))} ON CONFLICT DO NOTHING"
+            )
+            cursor.execute(sql, [value for row in batch for value in row])
 
 
 def commit_ids_by_sha(*, repository: Repository, shas: Iterable[str]) -> dict[str, int]:
@@ -138,25 +169,33 @@ def pull_request_commits_add(*, memberships: Iterable[tuple[int, int]]) -> set[i
             )
         )
     new = sorted(pairs - existing)
-    through.objects.bulk_create(
-        [through(pullrequest_id=pr_id, commit_id=commit_id) for pr_id, commit_id in new],
-        batch_size=BATCH_SIZE,
-        ignore_conflicts=True,
-    )
+    rows_insert(model=through, fields=("pullrequest", "commit"), rows=new)
     changed = {pr_id for pr_id, _ in new}
     pull_requests_refresh_first_commit_at(pull_request_ids=changed)
     return changed
 
 
 def pull_requests_refresh_first_commit_at(*, pull_request_ids: Iterable[int]) -> None:
-    """first_commit_at = the earliest authored_at among the PR's commits (one UPDATE)."""
-    earliest = (
-        Commit.objects.filter(pull_requests=OuterRef("pk"))
-        .order_by("authored_at")
-        .values("authored_at")[:1]
-    )
+    """first_commit_at = the earliest authored_at among the PR's commits.
+
+    One GROUP BY per chunk, then only the PRs whose value differs are written (a correlated
+    UPDATE degrades badly on PostgreSQL right after a bulk load, before ANALYZE)."""
+    through = PullRequest.commits.through
     for ids in chunked(sorted(set(pull_request_ids))):
-        PullRequest.objects.filter(pk__in=ids).update(first_commit_at=Subquery(earliest))
+        earliest = dict(
+            through.objects.filter(pullrequest_id__in=ids)
+            .values("pullrequest_id")
+            .annotate(first=Min("commit__authored_at"))
+            .values_list("pullrequest_id", "first")
+        )
+        stale = [
+            pr
+            for pr in PullRequest.objects.filter(pk__in=ids).only("id", "first_commit_at")
+            if pr.first_commit_at != earliest.get(pr.pk)
+        ]
+        for pr in stale:
+            pr.first_commit_at = earliest.get(pr.pk)
+        PullRequest.objects.bulk_update(stale, ["first_commit_at"], batch_size=BATCH_SIZE)
 
 
 @transaction.atomic
