@@ -10,6 +10,7 @@ from deployments.models import Deployment
 
 MAX_SHAS = 5000
 MAX_TAGS = 50
+MAX_PAGE = 1_000_000
 SHA_PATTERN = re.compile(r"[0-9a-fA-F]{7,40}")
 # A clock a little ahead is fine; a date in another year is a bug in the pipeline.
 MAX_FUTURE = timedelta(days=1)
@@ -88,7 +89,8 @@ class DeploymentInputSerializer(serializers.Serializer):
 
 
 class DeploymentListParamsSerializer(serializers.Serializer):
-    page = serializers.IntegerField(required=False, default=1, min_value=1)
+    # Bounded so the offset fits the database's integers (a huge page is a 400, not a 500).
+    page = serializers.IntegerField(required=False, default=1, min_value=1, max_value=MAX_PAGE)
     pageSize = serializers.IntegerField(
         source="page_size", required=False, default=20, min_value=1, max_value=100
     )

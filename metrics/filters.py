@@ -30,7 +30,8 @@ class AnyMultipleChoiceField(django_filters.fields.MultipleChoiceField):
     """Tags are free-form: offer the known ones, accept any short string."""
 
     def valid_value(self, value) -> bool:
-        return 0 < len(value) <= 100
+        # PostgreSQL cannot compare text with a NUL character: refuse it as invalid.
+        return 0 < len(value) <= 100 and "\x00" not in value
 
 
 class TagFilter(django_filters.MultipleChoiceFilter):
