@@ -486,7 +486,7 @@ def _deployment_row(organization, plan, deployment: _Deployment, repository_ids)
     )
 
 
-def _write_deployments(writer, organization, plan, repository_ids, commit_ids, pr_ids):
+def _write_deployments(writer, organization, plan, repository_ids, people_ids, commit_ids, pr_ids):
     rows = [_deployment_row(organization, plan, d, repository_ids) for d in plan.deployments]
     columns = ["organization_id", "repository_id", "environment_name", "deployed_at"]
     columns += ["received_at", "title", "default_title", "tags", "is_test", "shas"]
@@ -499,12 +499,18 @@ def _write_deployments(writer, organization, plan, repository_ids, commit_ids, p
     }
     ids = [by_key[row[2], row[10]] for row in rows]
     pairs = list(zip(ids, plan.deployments, strict=True))
+
+    def contributor_id(sha: str) -> int | None:
+        # As linking copies it: the matched commit's contributor.
+        return people_ids[plan.commits[sha][1]] if sha in commit_ids else None
+
     sent = (
-        (organization.pk, pk, sha, position, commit_ids.get(sha))
+        (organization.pk, pk, sha, position, commit_ids.get(sha), contributor_id(sha))
         for pk, deployment in pairs
         for position, sha in enumerate(deployment.shas)
     )
     columns = ["organization_id", "deployment_id", "sha", "position", "commit_id"]
+    columns.append("contributor_id")
     writer.write(DeploymentCommit, columns, sent)
     shipped = ((pk, pr_ids[index]) for pk, d in pairs for index in d.pull_requests)
     writer.write(DeploymentPullRequest, ["deployment_id", "pull_request_id"], shipped)
@@ -557,7 +563,7 @@ def dataset_generate(*, slug: str, scale: Scale, seed: int = 1, end: datetime) -
     commit_ids = _write_commits(writer, organization, plan, repository_ids, people_ids)
     args = (writer, organization, plan, repository_ids)
     pr_ids = _write_pull_requests(*args, people_ids, commit_ids)
-    _write_deployments(*args, commit_ids, pr_ids)
+    _write_deployments(*args, people_ids, commit_ids, pr_ids)
     if connection.vendor == "postgresql":
         started = time.perf_counter()
         # Fresh statistics, so the planner sees the real table sizes at once.

@@ -1,6 +1,6 @@
 from django.db import models
 
-from organizations.models import Organization
+from organizations.models import Contributor, Organization
 from repositories.models import Commit, PullRequest, Repository
 from tokens.models import ApiToken
 
@@ -65,6 +65,19 @@ class DeploymentCommit(models.Model):
     commit = models.ForeignKey(
         Commit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The matched commit's contributor, copied by linking so the metrics attribute a
+    # deployment to people without reading the commit table. It follows the commit's:
+    # contributors_merge moves every foreign key to Contributor (this one too, so it needs a
+    # real related_name), deleting a contributor nulls both, and saving a Commit copies it
+    # over (deployments.apps). Whether that person is tracked, a bot or in a team is read
+    # live from Contributor.
+    contributor = models.ForeignKey(
+        Contributor,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="deployment_commits",
+    )
 
     class Meta:
         ordering = ["position"]
@@ -74,6 +87,10 @@ class DeploymentCommit(models.Model):
         indexes = [
             models.Index(fields=["organization", "sha"], name="deployment_commit_org_sha"),
             models.Index(fields=["commit"], name="deployment_commit_commit"),
+            # Index-only status and team attribution for a range of deployments.
+            models.Index(
+                fields=["deployment", "contributor", "commit"], name="deployment_commit_people"
+            ),
         ]
 
     def __str__(self) -> str:

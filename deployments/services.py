@@ -256,7 +256,7 @@ def _deployments_relink(*, organization: Organization, deployment_ids: list[int]
     ).order_by("deployment_id", "position"):
         deployment_commits[deployment_commit.deployment_id].append(deployment_commit)
     before = {
-        deployment_commit.pk: deployment_commit.commit_id
+        deployment_commit.pk: (deployment_commit.commit_id, deployment_commit.contributor_id)
         for rows in deployment_commits.values()
         for deployment_commit in rows
     }
@@ -267,7 +267,8 @@ def _deployments_relink(*, organization: Organization, deployment_ids: list[int]
         deployment_commit
         for rows in deployment_commits.values()
         for deployment_commit in rows
-        if deployment_commit.commit_id != before[deployment_commit.pk]
+        if (deployment_commit.commit_id, deployment_commit.contributor_id)
+        != before[deployment_commit.pk]
     ]
     affected = _links_save(deployments=deployments, links=links, changed_commits=changed_commits)
     pull_requests_refresh_deploy_moment(pull_request_ids=affected)
@@ -290,7 +291,7 @@ def _commits_match(*, organization: Organization, shas: Iterable[str]) -> dict[s
     candidates = sorted(
         Commit.objects.filter(condition, organization=organization)
         .select_related("repository")
-        .only("id", "sha", "message", "committed_at", "repository__full_name"),
+        .only("id", "sha", "message", "committed_at", "contributor_id", "repository__full_name"),
         key=lambda commit: commit.sha,
     )
     keys = [commit.sha for commit in candidates]
@@ -314,7 +315,8 @@ def _links_compute(
     deployments: list[Deployment],
     deployment_commits: dict[int, list[DeploymentCommit]],
 ) -> dict[int, _Link]:
-    """Sets each DeploymentCommit.commit and decides repository, default title and PRs.
+    """Sets each DeploymentCommit.commit (and its contributor) and decides repository,
+    default title and PRs.
 
     A deployment ships a PR when it carries the PR's merge commit, or carries one of the PR's
     commits and was deployed at or after the PR's merge.
@@ -323,6 +325,7 @@ def _links_compute(
     matches = _commits_match(organization=organization, shas={row.sha for row in all_rows})
     for row in all_rows:
         row.commit = matches.get(row.sha)
+        row.contributor_id = row.commit.contributor_id if row.commit else None
     full_shas = {commit.sha for commit in matches.values()} | {
         row.sha for row in all_rows if len(row.sha) == FULL_SHA_LENGTH
     }
@@ -382,7 +385,9 @@ def _links_save(
 ) -> set[int]:
     """Writes the differences; returns the PRs whose deploy moment may have changed."""
     if changed_commits:
-        DeploymentCommit.objects.bulk_update(changed_commits, ["commit"], batch_size=1000)
+        DeploymentCommit.objects.bulk_update(
+            changed_commits, ["commit", "contributor"], batch_size=1000
+        )
     changed_deployments = []
     for deployment in deployments:
         link = links[deployment.id]

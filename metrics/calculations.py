@@ -152,7 +152,14 @@ def _zero_filled(periods: list[date], counts: dict[date, int]) -> dict[date, int
     return {period: counts.get(period, 0) for period in periods}
 
 
-def deployment_frequency(*, query: MetricsQuery) -> Frequency:
+def _selected(fact: selectors.DeploymentFact, query: MetricsQuery) -> bool:
+    """In the query's team selection (every deployment when no team is selected)."""
+    return not query.teams or not fact.teams.isdisjoint(query.teams)
+
+
+def deployment_frequency(
+    *, query: MetricsQuery, deployments: list[selectors.DeploymentFact] | None = None
+) -> Frequency:
     """Deployment Frequency: counted deployments per period (UTC day, week starting
     Monday, or month), zero-filled, grouped by `deployed_at`.
 
@@ -168,23 +175,28 @@ def deployment_frequency(*, query: MetricsQuery) -> Frequency:
     With teams selected, the selection is the deployments attributed to those teams and
     per person = those deployments / the tracked people (not bots) in those teams.
     Deployments per week = deployments in the range / (days in the range / 7).
+
+    `deployments`: the query's `deployment_facts`, when the caller already has them.
     """
     periods = period_starts(query=query)
-    selected, status_totals = defaultdict(int), defaultdict(int)
-    for row in selectors.deployment_counts_by_period_and_status(query=query):
-        status_totals[row["status"]] += row["deployments"]
-        if row["status"] in selectors.ORGANIZATION_LINE:
-            selected[period_start(row["period"], query.granularity)] += row["deployments"]
-    organization = selected
-    if query.teams:
-        organization = defaultdict(int)
-        for row in selectors.deployment_counts_by_period_and_status(query=query.without_teams()):
-            if row["status"] in selectors.ORGANIZATION_LINE:
-                organization[period_start(row["period"], query.granularity)] += row["deployments"]
-    teams: dict[str, dict[date, int]] = defaultdict(dict)
-    for row in selectors.deployment_counts_by_period_and_team(query=query.without_teams()):
-        if row["team"] and (not query.teams or row["team"] in query.teams):
-            teams[row["team"]][period_start(row["period"], query.granularity)] = row["deployments"]
+    if deployments is None:
+        deployments = selectors.deployment_facts(query=query)
+    selected, organization = defaultdict(int), defaultdict(int)
+    status_totals: dict[str, int] = defaultdict(int)
+    teams: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))
+    for fact in deployments:
+        period = period_start(fact.deployed_at, query.granularity)
+        chosen = _selected(fact, query)
+        if chosen:
+            status_totals[fact.status] += 1
+        if fact.status in selectors.ORGANIZATION_LINE:
+            organization[period] += 1
+            if chosen:
+                selected[period] += 1
+        if fact.status == Status.COUNTED:
+            for slug in fact.teams:
+                if not query.teams or slug in query.teams:
+                    teams[slug][period] += 1
     total = sum(selected.values())
     return Frequency(
         periods=periods,
@@ -335,7 +347,9 @@ def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def change_failure_rate(*, query: MetricsQuery) -> Failures:
+def change_failure_rate(
+    *, query: MetricsQuery, deployments: list[selectors.DeploymentFact] | None = None
+) -> Failures:
     """Change Failure Rate and failed-deployment recovery time, from deployment tags.
 
     A counted deployment (organization line) is failed when it carries the tag
@@ -348,14 +362,21 @@ def change_failure_rate(*, query: MetricsQuery) -> Failures:
     Shown beside it, the reference's rule: the share of counted PRs whose title contains
     rollback, hotfix, revert or [cfr] (case-insensitive).
     """
-    counts = selectors.deployment_failure_counts(query=query)
+    if deployments is None:
+        deployments = selectors.deployment_facts(query=query)
+    counted = [
+        fact
+        for fact in deployments
+        if fact.status in selectors.ORGANIZATION_LINE and _selected(fact, query)
+    ]
+    failed = sum(fact.failed for fact in counted)
     recoveries = selectors.failed_deployment_recoveries(query=query)
     durations = [_seconds(failed_at, recovered_at) for failed_at, recovered_at in recoveries]
     titles = selectors.pull_request_title_failure_counts(query=query)
     return Failures(
-        deployments=counts["total"],
-        failed=counts["failed"],
-        rate=_rate(counts["failed"], counts["total"]),
+        deployments=len(counted),
+        failed=failed,
+        rate=_rate(failed, len(counted)),
         recovery_time=summarize([value for value in durations if value is not None]),
         unrecovered=sum(value is None for value in durations),
         title_rule_pull_requests=titles["total"],

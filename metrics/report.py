@@ -53,9 +53,10 @@ class MetricsReport:
 
 
 def metrics_report(*, query: MetricsQuery) -> MetricsReport:
-    frequency = deployment_frequency(query=query)
+    deployments = selectors.deployment_facts(query=query)
+    frequency = deployment_frequency(query=query, deployments=deployments)
     lead_times = change_lead_time(query=query)
-    failures = change_failure_rate(query=query)
+    failures = change_failure_rate(query=query, deployments=deployments)
     bands = {
         "deployment_frequency": performance_band("deployment_frequency", frequency.per_week),
         "change_lead_time": performance_band("change_lead_time", lead_times.lead_time.median),

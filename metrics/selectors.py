@@ -5,7 +5,9 @@ calculations module turns these querysets into numbers.
 """
 
 import json
-from datetime import UTC
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from django.db import models
 from django.db.models import (
@@ -23,7 +25,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, NullIf, Trunc
+from django.db.models.functions import Cast, Coalesce, NullIf, Trunc
 
 from deployments.models import Deployment, DeploymentCommit, DeploymentPullRequest
 from metrics.query import MetricsQuery
@@ -50,16 +52,18 @@ class Status(models.TextChoices):
 ORGANIZATION_LINE = (Status.COUNTED, Status.BOTS_ONLY)
 
 
-def tags_q(tags) -> Q:
-    """Deployments carrying any of `tags` (case-insensitive, whole tag).
+def tags_q(tags, *, prefix: str = "") -> Q:
+    """Deployments carrying any of `tags` (case-insensitive, whole tag); `prefix` reaches
+    the deployment through a relation ("deployment__").
 
     JSONField `contains` is not available on SQLite, so this matches the quoted tag in the
     JSON text. PostgreSQL renders jsonb text unescaped and SQLite stores json.dumps output
     (non-ASCII escaped), so both spellings are tried.
     """
     condition = Q(pk__in=[])
+    field = f"{prefix}tags__icontains"
     for tag in tags:
-        condition |= Q(tags__icontains=f'"{tag}"') | Q(tags__icontains=json.dumps(tag))
+        condition |= Q(**{field: f'"{tag}"'}) | Q(**{field: json.dumps(tag)})
     return condition
 
 
@@ -82,16 +86,22 @@ def counted_deployments(*, organization: Organization) -> QuerySet[Deployment]:
     return queryset
 
 
-def _contributor_commits(**conditions) -> QuerySet[DeploymentCommit]:
+def _people_commits(**conditions) -> QuerySet[DeploymentCommit]:
+    """The deployment's matched commits by tracked contributors (DeploymentCommit keeps the
+    commit's contributor, so this reads only the deployment_commit_people index)."""
     return DeploymentCommit.objects.filter(
-        deployment=OuterRef("pk"), commit__contributor__is_tracked=True, **conditions
+        deployment=OuterRef("pk"), contributor__is_tracked=True, **conditions
     )
 
 
 def deployments_with_status(
     queryset: QuerySet[Deployment], *, organization: Organization
 ) -> QuerySet[Deployment]:
-    """Annotates `status`: counted, bots only, or the first reason it is left out."""
+    """Annotates `status`: counted, bots only, or the first reason it is left out.
+
+    Same rule as `deployment_status`; the most common answer (a human commit: counted) is
+    tested first, so most deployments cost one index probe.
+    """
     matched = DeploymentCommit.objects.filter(deployment=OuterRef("pk"), commit__isnull=False)
     whens = [When(is_test=True, then=Value(Status.TEST))]
     if organization.counted_environments:
@@ -102,32 +112,40 @@ def deployments_with_status(
             )
         )
     whens += [
-        When(~Exists(matched), then=Value(Status.NO_KNOWN_COMMITS)),
-        When(~Exists(_contributor_commits()), then=Value(Status.NO_CONTRIBUTOR_COMMITS)),
-        When(
-            ~Exists(_contributor_commits(commit__contributor__is_bot=False)),
-            then=Value(Status.BOTS_ONLY),
-        ),
+        When(Exists(_people_commits(contributor__is_bot=False)), then=Value(Status.COUNTED)),
+        When(Exists(_people_commits()), then=Value(Status.BOTS_ONLY)),
+        When(Exists(matched), then=Value(Status.NO_CONTRIBUTOR_COMMITS)),
     ]
-    return queryset.annotate(
-        status=Case(*whens, default=Value(Status.COUNTED), output_field=models.CharField())
+    status = Case(*whens, default=Value(Status.NO_KNOWN_COMMITS), output_field=models.CharField())
+    return queryset.annotate(status=status)
+
+
+def _slice_q(query: MetricsQuery, *, prefix: str = "") -> Q:
+    """The query's organization, range, repositories, environments and tags (not teams)."""
+    condition = Q(
+        **{
+            f"{prefix}organization": query.organization,
+            f"{prefix}deployed_at__gte": query.start_at,
+            f"{prefix}deployed_at__lt": query.end_before,
+        }
     )
+    if query.repositories:
+        condition &= Q(**{f"{prefix}repository__full_name__in": query.repositories})
+    if query.environments:
+        condition &= Q(**{f"{prefix}environment_name__in": query.environments})
+    if query.tags:
+        condition &= tags_q(query.tags, prefix=prefix)
+    return condition
 
 
 def deployments_filter(queryset: QuerySet[Deployment], *, query: MetricsQuery) -> QuerySet:
     """Deployments in the range and slice of `query`, each annotated with its `status`."""
     queryset = deployments_with_status(
-        queryset.filter(organization=query.organization), organization=query.organization
-    ).filter(deployed_at__gte=query.start_at, deployed_at__lt=query.end_before)
-    if query.repositories:
-        queryset = queryset.filter(repository__full_name__in=query.repositories)
-    if query.environments:
-        queryset = queryset.filter(environment_name__in=query.environments)
-    if query.tags:
-        queryset = queryset.filter(tags_q(query.tags))
+        queryset.filter(_slice_q(query)), organization=query.organization
+    )
     if query.teams:
-        team_commits = _contributor_commits(
-            commit__contributor__is_bot=False, commit__contributor__teams__slug__in=query.teams
+        team_commits = _people_commits(
+            contributor__is_bot=False, contributor__teams__slug__in=query.teams
         )
         queryset = queryset.filter(Exists(team_commits))
     return queryset
@@ -141,35 +159,76 @@ def period_trunc(field: str, granularity: str) -> Trunc:
     return Trunc(field, granularity, output_field=DateTimeField(), tzinfo=UTC)
 
 
-def deployment_counts_by_period_and_status(*, query: MetricsQuery) -> list[dict]:
-    """Rows of {period, status, deployments}, counted by the database."""
-    return list(
-        deployments_for_query(query=query)
-        .annotate(period=period_trunc("deployed_at", query.granularity))
-        .values("period", "status")
-        .annotate(deployments=Count("pk"))
+@dataclass(frozen=True)
+class DeploymentFact:
+    """One deployment in the query's slice, as the report needs it."""
+
+    deployed_at: datetime
+    status: str
+    failed: bool
+    # Teams of its tracked human contributors: the teams it is attributed to.
+    teams: frozenset[str]
+
+
+def deployment_status(
+    *, is_test: bool, environment_counted: bool, contributors: list[tuple[bool, bool] | None]
+) -> str:
+    """Why a deployment counts or not, from its matched commits' contributors
+    ((is_tracked, is_bot), or None for a commit without a contributor)."""
+    if is_test:
+        return Status.TEST
+    if not environment_counted:
+        return Status.ENVIRONMENT_NOT_COUNTED
+    tracked = [person for person in contributors if person and person[0]]
+    if any(not is_bot for _, is_bot in tracked):
+        return Status.COUNTED
+    if tracked:
+        return Status.BOTS_ONLY
+    return Status.NO_CONTRIBUTOR_COMMITS if contributors else Status.NO_KNOWN_COMMITS
+
+
+def deployment_facts(*, query: MetricsQuery) -> list[DeploymentFact]:
+    """Every deployment in the range and slice of `query` (teams ignored: each fact names
+    its teams), classified once per request in three queries whose size is the range's
+    deployments and matched commits, never the organization's history."""
+    organization = query.organization
+    deployments = (
+        Deployment.objects.filter(_slice_q(query))
+        .annotate(failed=ExpressionWrapper(failure_q(), output_field=models.BooleanField()))
         .order_by()
+        .values_list("pk", as_text("deployed_at"), "is_test", "environment_name", "failed")
     )
-
-
-def deployment_counts_by_period_and_team(*, query: MetricsQuery) -> list[dict]:
-    """Rows of {period, team, deployments}: a deployment counts once for every team whose
-    tracked, human contributor authored one of its matched commits."""
-    counted = deployments_for_query(query=query).filter(status=Status.COUNTED)
-    return list(
+    people: dict[int, list[int | None]] = defaultdict(list)
+    for deployment_id, contributor_id in (
         DeploymentCommit.objects.filter(
-            deployment__in=counted.values("pk"),
-            commit__contributor__is_tracked=True,
-            commit__contributor__is_bot=False,
+            _slice_q(query, prefix="deployment__"),
+            organization=organization,
+            commit__isnull=False,
         )
-        .annotate(
-            period=period_trunc("deployment__deployed_at", query.granularity),
-            team=F("commit__contributor__teams__slug"),
-        )
-        .values("period", "team")
-        .annotate(deployments=Count("deployment", distinct=True))
         .order_by()
-    )
+        .values_list("deployment_id", "contributor_id")
+    ):
+        people[deployment_id].append(contributor_id)
+    flags: dict[int, tuple[bool, bool]] = {}
+    teams: dict[int, set[str]] = defaultdict(set)
+    for contributor_id, is_tracked, is_bot, team in Contributor.objects.filter(
+        organization=organization
+    ).values_list("pk", "is_tracked", "is_bot", "teams__slug"):
+        flags[contributor_id] = (is_tracked, is_bot)
+        if team is not None and is_tracked and not is_bot:
+            teams[contributor_id].add(team)
+    counted_environments = set(organization.counted_environments or ())
+    facts = []
+    for pk, deployed_at, is_test, environment, failed in deployments:
+        contributor_ids = people.get(pk, ())
+        status = deployment_status(
+            is_test=is_test,
+            environment_counted=not counted_environments or environment in counted_environments,
+            contributors=[flags.get(contributor_id) for contributor_id in contributor_ids],
+        )
+        attributed = frozenset().union(*(teams.get(c, ()) for c in contributor_ids))
+        facts.append(DeploymentFact(moment(deployed_at), status, bool(failed), attributed))
+    return facts
 
 
 def team_people_count(*, organization: Organization, team_slugs) -> int:
@@ -204,11 +263,14 @@ def failed_deployment_recoveries(*, query: MetricsQuery) -> list[tuple]:
     )
 
 
-def deployment_failure_counts(*, query: MetricsQuery) -> dict[str, int]:
+def undeployed_repositories(*, organization: Organization) -> QuerySet:
+    """Ids of the repositories that never received a counted deployment (lead time ends at
+    the merge there): a subquery over the organization's repositories, one index probe each."""
+    counted = counted_deployments(organization=organization)
     return (
-        deployments_for_query(query=query)
-        .filter(status__in=ORGANIZATION_LINE)
-        .aggregate(total=Count("pk"), failed=Count("pk", filter=failure_q()))
+        organization.repositories.order_by()
+        .exclude(Exists(counted.filter(repository=OuterRef("pk"))))
+        .values("pk")
     )
 
 
@@ -216,9 +278,8 @@ def pull_requests_scoped(*, query: MetricsQuery) -> QuerySet[PullRequest]:
     """Merged PRs by tracked contributors in the query's slice, annotated with:
 
     - `shipped_at`: the deploy moment (within the selected environments, if any);
-    - `repository_deployed`: the repository has ever received a counted deployment;
     - `end_moment`: where lead time ends — the deploy moment, else the merge when the
-      repository never received a deployment, else null ("merged, not deployed").
+      repository never received a counted deployment, else null ("merged, not deployed").
     """
     organization = query.organization
     counted = counted_deployments(organization=organization)
@@ -232,18 +293,16 @@ def pull_requests_scoped(*, query: MetricsQuery) -> QuerySet[PullRequest]:
             .order_by("-deployment__deployed_at")
             .values("deployment__deployed_at")[:1]
         )
+    undeployed = undeployed_repositories(organization=organization)
     queryset = (
         PullRequest.objects.filter(
             organization=organization, merged_at__isnull=False, author__is_tracked=True
         )
-        .annotate(
-            shipped_at=shipped_at,
-            repository_deployed=Exists(counted.filter(repository=OuterRef("repository"))),
-        )
+        .annotate(shipped_at=shipped_at)
         .annotate(
             end_moment=Case(
                 When(shipped_at__isnull=False, then=F("shipped_at")),
-                When(repository_deployed=False, then=F("merged_at")),
+                When(repository__in=undeployed, then=F("merged_at")),
                 default=None,
                 output_field=DateTimeField(),
             )
@@ -258,41 +317,87 @@ def pull_requests_scoped(*, query: MetricsQuery) -> QuerySet[PullRequest]:
         queryset = queryset.filter(Exists(memberships), author__is_bot=False)
     if query.tags:
         tagged = DeploymentPullRequest.objects.filter(
-            Q(pull_request=OuterRef("pk")),
-            Q(deployment__in=counted.filter(tags_q(query.tags)).values("pk")),
+            tags_q(query.tags, prefix="deployment__"),
+            pull_request=OuterRef("pk"),
+            deployment__is_test=False,
         )
+        if organization.counted_environments:
+            tagged = tagged.filter(
+                deployment__environment_name__in=organization.counted_environments
+            )
         queryset = queryset.filter(Exists(tagged))
     return queryset
 
 
 def pull_requests_counted(*, query: MetricsQuery) -> QuerySet[PullRequest]:
-    """PRs whose lead time ends in the range: grouped by deploy moment (or merge, flagged)."""
+    """PRs whose lead time ends in the range: grouped by deploy moment (or merge, flagged).
+
+    Written on the columns rather than on `end_moment`, so PostgreSQL can use the
+    (organization, deploy_moment) and (organization, merged_at) indexes.
+    """
+    start, end = query.start_at, query.end_before
+    undeployed = undeployed_repositories(organization=query.organization)
     return pull_requests_scoped(query=query).filter(
-        end_moment__gte=query.start_at, end_moment__lt=query.end_before
+        Q(shipped_at__gte=start, shipped_at__lt=end)
+        | Q(
+            shipped_at__isnull=True,
+            merged_at__gte=start,
+            merged_at__lt=end,
+            repository__in=undeployed,
+        )
     )
 
 
 def pull_requests_merged_not_deployed(*, query: MetricsQuery) -> QuerySet[PullRequest]:
     """PRs merged in the range in a deployed repository that no counted deployment ships."""
-    return pull_requests_scoped(query=query).filter(
-        merged_at__gte=query.start_at, merged_at__lt=query.end_before, end_moment__isnull=True
+    undeployed = undeployed_repositories(organization=query.organization)
+    return (
+        pull_requests_scoped(query=query)
+        .filter(merged_at__gte=query.start_at, merged_at__lt=query.end_before)
+        .filter(shipped_at__isnull=True)
+        .exclude(repository__in=undeployed)
     )
+
+
+def as_text(field: str):
+    """A timestamp column fetched as text, for `moment`: Django's psycopg loader parses
+    each timestamptz in Python (~9 µs), which at 50,000 PRs × 5 columns was most of a
+    page; datetime.fromisoformat does it in C."""
+    return Cast(field, output_field=models.TextField())
+
+
+def moment(text: str | None) -> datetime | None:
+    """A timestamp fetched with `as_text`: PostgreSQL renders it in UTC (the connection's
+    time zone) with its offset; SQLite stores naive UTC."""
+    if text is None:
+        return None
+    value = datetime.fromisoformat(text)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def pull_request_timestamps(*, query: MetricsQuery) -> list[tuple]:
     """(end_moment, first_commit_at, opened_at, first_review_at, merged_at, shipped_at)."""
-    return list(
+    rows = (
         pull_requests_counted(query=query)
         .order_by()
         .values_list(
-            "end_moment",
-            "first_commit_at",
-            "opened_at",
-            "first_review_at",
-            "merged_at",
-            "shipped_at",
+            as_text("first_commit_at"),
+            as_text("opened_at"),
+            as_text("first_review_at"),
+            as_text("merged_at"),
+            as_text("shipped_at"),
         )
     )
+    result = []
+    for first_commit_at, opened_at, first_review_at, merged_at, shipped_at in rows:
+        merged, shipped = moment(merged_at), moment(shipped_at)
+        # Counted PRs end at the deploy moment, or at the merge (never-deployed repository).
+        end_moment = shipped or merged
+        result.append(
+            (end_moment, moment(first_commit_at), moment(opened_at), moment(first_review_at))
+            + (merged, shipped)
+        )
+    return result
 
 
 def pull_request_title_failure_counts(*, query: MetricsQuery) -> dict[str, int]:
@@ -337,12 +442,12 @@ def deployment_team_names(*, deployment_ids) -> list[tuple[int, str]]:
     return list(
         DeploymentCommit.objects.filter(
             deployment_id__in=deployment_ids,
-            commit__contributor__is_tracked=True,
-            commit__contributor__is_bot=False,
-            commit__contributor__teams__isnull=False,
+            contributor__is_tracked=True,
+            contributor__is_bot=False,
+            contributor__teams__isnull=False,
         )
         .order_by()
-        .values_list("deployment_id", "commit__contributor__teams__name")
+        .values_list("deployment_id", "contributor__teams__name")
         .distinct()
     )
 

@@ -50,6 +50,7 @@ def make_deployment(
                 sha=sha,
                 position=position,
                 commit=commits[position] if position < len(commits) else None,
+                contributor=commits[position].contributor if position < len(commits) else None,
             )
             for position, sha in enumerate(shas)
         ]
