@@ -294,9 +294,12 @@ def pull_requests_scoped(*, query: MetricsQuery) -> QuerySet[PullRequest]:
             .values("deployment__deployed_at")[:1]
         )
     undeployed = undeployed_repositories(organization=organization)
+    # A subquery, not a join: with a selective-looking tag filter the planner otherwise
+    # nests loops over every contributor for every PR.
+    tracked = Contributor.objects.filter(organization=organization, is_tracked=True)
     queryset = (
         PullRequest.objects.filter(
-            organization=organization, merged_at__isnull=False, author__is_tracked=True
+            organization=organization, merged_at__isnull=False, author__in=tracked.values("pk")
         )
         .annotate(shipped_at=shipped_at)
         .annotate(
