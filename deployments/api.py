@@ -8,7 +8,13 @@ from rest_framework.views import APIView
 
 from deployments.exceptions import PayloadTooLarge
 from deployments.filters import DeploymentFilter
-from deployments.schema import ERROR_RESPONSES, LIST_EXAMPLE, POST_EXAMPLES, RECORDED_EXAMPLE
+from deployments.schema import (
+    DATETIME_OR_EMPTY,
+    ERROR_RESPONSES,
+    LIST_EXAMPLE,
+    POST_EXAMPLES,
+    RECORDED_EXAMPLE,
+)
 from deployments.selectors import deployment_list, deployment_page
 from deployments.serializers import (
     DeploymentCreatedSerializer,
@@ -90,8 +96,12 @@ class DeploymentsApi(APIView):
             DeploymentListParamsSerializer,
             OpenApiParameter("environmentName", str, description="Exact environment name."),
             OpenApiParameter("repository", str, description='Repository, "owner/name".'),
-            OpenApiParameter("since", str, description="ISO 8601; deployedAt ≥ since."),
-            OpenApiParameter("until", str, description="ISO 8601; deployedAt < until."),
+            OpenApiParameter(
+                "since", DATETIME_OR_EMPTY, description="ISO 8601; deployedAt ≥ since."
+            ),
+            OpenApiParameter(
+                "until", DATETIME_OR_EMPTY, description="ISO 8601; deployedAt < until."
+            ),
         ],
         responses={200: DeploymentPageSerializer, **ERROR_RESPONSES},
         examples=[LIST_EXAMPLE],

@@ -1,9 +1,13 @@
 """OpenAPI: the API token is a bearer token (drf-spectacular reads this on app load)."""
 
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.extensions import (
+    OpenApiAuthenticationExtension,
+    OpenApiSerializerFieldExtension,
+)
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse
 
-from deployments.serializers import ProblemSerializer
+from deployments.exceptions import PROBLEM_CONTENT_TYPE
+from deployments.serializers import SHA_PATTERN, ProblemSerializer
 
 
 class ApiTokenAuthenticationScheme(OpenApiAuthenticationExtension):
@@ -16,6 +20,35 @@ class ApiTokenAuthenticationScheme(OpenApiAuthenticationExtension):
             "scheme": "bearer",
             "description": "The organization's Deployments API token (Integrations page).",
         }
+
+
+class OneOrManyFieldSchema(OpenApiSerializerFieldExtension):
+    """One value or a list of them, as the API accepts (not only the list)."""
+
+    target_class = "deployments.serializers.OneOrManyField"
+
+    def map_serializer_field(self, auto_schema, direction):
+        field = self.target
+        many = auto_schema._map_serializer_field(field, direction, bypass_extensions=True)
+        description = many.pop("description", "")
+        if not field.allow_empty or field.min_length:
+            many["minItems"] = max(1, field.min_length or 0)
+        if field.max_length is not None:
+            many["maxItems"] = field.max_length
+        return {"oneOf": [many["items"], many], "description": description}
+
+
+class ShaFieldSchema(OpenApiSerializerFieldExtension):
+    target_class = "deployments.serializers.ShaField"
+
+    def map_serializer_field(self, auto_schema, direction):
+        return {"type": "string", "pattern": f"^{SHA_PATTERN.pattern}$"}
+
+
+# An empty value means "no bound" (as django-filter treats it); anything else is ISO 8601.
+DATETIME_OR_EMPTY = {
+    "anyOf": [{"type": "string", "format": "date-time"}, {"type": "string", "maxLength": 0}]
+}
 
 
 def _problem_example(status: int, title: str, detail: str, errors: list[dict]) -> OpenApiResponse:
@@ -35,7 +68,7 @@ def _problem_example(status: int, title: str, detail: str, errors: list[dict]) -
 
 
 _AUTH = [{"field": "Authorization", "message": "The API token is not valid."}]
-ERROR_RESPONSES = {
+_ERRORS = {
     400: _problem_example(
         400,
         "Bad Request",
@@ -82,6 +115,17 @@ ERROR_RESPONSES = {
         "An unexpected error occurred. Quote the request id to support.",
         [],
     ),
+    503: _problem_example(
+        503,
+        "Service Unavailable",
+        "The database is unavailable; nothing was recorded. Retry shortly and quote the "
+        "request id.",
+        [],
+    ),
+}
+# Errors are sent as application/problem+json, so that is the documented media type.
+ERROR_RESPONSES = {
+    (status, PROBLEM_CONTENT_TYPE): response for status, response in _ERRORS.items()
 }
 
 _SHA = "8f14e45fceea167a5a36dedd4bea2543d3c5a1b2"

@@ -27,6 +27,17 @@ class StrictCharField(serializers.CharField):
         return super().to_internal_value(data)
 
 
+class StrictBooleanField(serializers.BooleanField):
+    """A JSON true or false only: DRF's BooleanField would also take 0, 1, "yes" and "on"."""
+
+    default_error_messages = {"invalid": "Must be true or false."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data
+
+
 class ShaField(StrictCharField):
     default_error_messages = {
         "invalid": "Must be a string.",
@@ -78,7 +89,7 @@ class DeploymentInputSerializer(serializers.Serializer):
         max_length=MAX_TAGS,
         help_text='Labels, e.g. ["is_failure", "sev1"]; one string is a one-item list.',
     )
-    isTest = serializers.BooleanField(
+    isTest = StrictBooleanField(
         source="is_test", required=False, default=False, help_text="Excluded from metrics."
     )
 

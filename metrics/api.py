@@ -1,4 +1,3 @@
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework.authentication import SessionAuthentication, get_authorization_header
 from rest_framework.exceptions import ValidationError
@@ -44,9 +43,13 @@ def _organization_of(request):
     return membership_for_request(request).organization
 
 
+# An empty from/to means the default range, as the dashboard's form treats it.
+DATE_OR_EMPTY = {
+    "anyOf": [{"type": "string", "format": "date"}, {"type": "string", "maxLength": 0}]
+}
 QUERY_PARAMETERS = [
-    OpenApiParameter("from", OpenApiTypes.DATE, description="First day, UTC (inclusive)."),
-    OpenApiParameter("to", OpenApiTypes.DATE, description="Last day, UTC (inclusive)."),
+    OpenApiParameter("from", DATE_OR_EMPTY, description="First day, UTC (inclusive)."),
+    OpenApiParameter("to", DATE_OR_EMPTY, description="Last day, UTC (inclusive)."),
     OpenApiParameter(
         "weeks", str, enum=["4", "12", "26", "52"], description="Instead of from/to."
     ),

@@ -3,6 +3,7 @@
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiResponse
 
+from deployments.exceptions import PROBLEM_CONTENT_TYPE
 from deployments.serializers import ProblemSerializer
 
 
@@ -21,11 +22,13 @@ class MetricsTokenScheme(OpenApiAuthenticationExtension):
 
 
 ERROR_RESPONSES = {
-    400: OpenApiResponse(
+    (400, PROBLEM_CONTENT_TYPE): OpenApiResponse(
         ProblemSerializer, description="A query parameter is invalid; `errors` names it."
     ),
-    401: OpenApiResponse(ProblemSerializer, description="No valid token and no session."),
-    403: OpenApiResponse(
+    (401, PROBLEM_CONTENT_TYPE): OpenApiResponse(
+        ProblemSerializer, description="No valid token and no session."
+    ),
+    (403, PROBLEM_CONTENT_TYPE): OpenApiResponse(
         ProblemSerializer, description="Token revoked or without metrics:read; no membership."
     ),
 }

@@ -26,6 +26,7 @@ def test_the_schema_declares_bearer_auth_examples_and_errors(client):
         "415",
         "429",
         "500",
+        "503",
     }
     assert operations["post"]["security"] == [{"bearerAuth": []}]
     examples = operations["post"]["requestBody"]["content"]["application/json"]["examples"]
