@@ -1,0 +1,444 @@
+"""Tenant isolation over every URL of the project.
+
+One parametrised test walks the URL resolver: each pattern needs an entry in CASES saying how
+to aim it at the other organization's objects, so a new URL without a case fails here. The
+attacker is "acme" (its admin, its member, its API token); the victim is "globex", whose
+rows carry distinctive markers that must never appear in an answer to acme.
+"""
+
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from deployments.models import Deployment, DeploymentReceipt
+from deployments.services import deployment_record
+from organizations.models import Contributor
+from organizations.selectors import SESSION_KEY
+from repositories.models import GitHubWebhook, WebhookDelivery
+from repositories.services import github_webhook_connect
+from tests.factories import (
+    make_commit,
+    make_contributor,
+    make_pull_request,
+    make_repository,
+    make_team,
+)
+from tests.hardening.conftest import ALL_SCOPES, api_client_for
+from tokens.models import ApiToken
+from tokens.services import token_generate
+
+MARKERS = [
+    "globex/secret-repo",
+    "globex-prod",
+    "Globex confidential release",
+    "globex-tag",
+    "Globex secret PR",
+    "Wile E. Coyote",
+    "globex-team",
+]
+
+
+def _walk(patterns, prefix="", namespace=None):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = pattern.namespace or None
+            if inner and namespace:
+                inner = f"{namespace}:{inner}"
+            yield from _walk(
+                pattern.url_patterns, prefix + str(pattern.pattern), inner or namespace
+            )
+        elif isinstance(pattern, URLPattern):
+            name = f"{namespace}:{pattern.name}" if namespace and pattern.name else pattern.name
+            yield prefix + str(pattern.pattern), name
+
+
+def _url_keys() -> list[str]:
+    """Every pattern as "route name"; admin patterns are grouped (one rule covers them)."""
+    keys = []
+    for route, name in _walk(get_resolver().url_patterns):
+        key = "admin" if route.startswith("admin/") else f"{route} {name}"
+        if key not in keys:
+            keys.append(key)
+    return keys
+
+
+@dataclass
+class World:
+    admin: APIClient
+    member: APIClient
+    api: APIClient
+    acme: object
+    globex: object
+    globex_token: ApiToken
+    globex_webhook: GitHubWebhook
+    acme_webhook: GitHubWebhook
+    globex_repository: object
+    globex_contributor: Contributor
+    globex_deployment: Deployment
+
+
+@pytest.fixture
+def world(organization, other_organization, admin, member, outsider, client):
+    now = timezone.now()
+    acme_repository = make_repository(organization, "acme/web")
+    acme_commit = make_commit(acme_repository, at=now - timedelta(days=2))
+    deployment_record(
+        organization=organization,
+        request_id="acme-1",
+        raw_body="{}",
+        shas=[acme_commit.sha],
+        environment_name="production",
+        deployed_at=now - timedelta(days=1),
+    )
+    repository = make_repository(other_organization, "globex/secret-repo")
+    coyote = make_contributor(other_organization, "Wile E. Coyote", login="coyote")
+    make_team(other_organization, "Globex Team", slug="globex-team")
+    commit = make_commit(repository, contributor=coyote, at=now - timedelta(days=3))
+    make_pull_request(
+        repository,
+        title="Globex secret PR",
+        author=coyote,
+        commits=[commit],
+        merged_at=now - timedelta(days=2),
+        merge_commit_sha=commit.sha,
+    )
+    globex_deployment = deployment_record(
+        organization=other_organization,
+        request_id="globex-1",
+        raw_body="{}",
+        shas=[commit.sha],
+        environment_name="globex-prod",
+        deployed_at=now - timedelta(days=1),
+        title="Globex confidential release",
+        tags=["globex-tag"],
+    ).deployment
+    globex_token, _ = token_generate(organization=other_organization, scopes=ALL_SCOPES)
+    acme_token, acme_plaintext = token_generate(organization=organization, scopes=ALL_SCOPES)
+    admin_client = APIClient()
+    admin_client.force_login(admin)
+    member_client = APIClient()
+    member_client.force_login(member)
+    return World(
+        admin=admin_client,
+        member=member_client,
+        api=api_client_for(acme_plaintext),
+        acme=organization,
+        globex=other_organization,
+        globex_token=globex_token,
+        globex_webhook=github_webhook_connect(organization=other_organization)[0],
+        acme_webhook=github_webhook_connect(organization=organization)[0],
+        globex_repository=repository,
+        globex_contributor=coyote,
+        globex_deployment=globex_deployment,
+    )
+
+
+def _body(response) -> str:
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content).decode()
+    return response.content.decode()
+
+
+def _assert_no_marker(response):
+    text = _body(response)
+    leaked = [marker for marker in MARKERS if marker in text]
+    assert not leaked, leaked
+
+
+def _assert_globex_untouched(world: World):
+    world.globex_token.refresh_from_db()
+    assert world.globex_token.revoked_at is None
+    webhook = GitHubWebhook.objects.get(pk=world.globex_webhook.pk)
+    assert webhook.secret == world.globex_webhook.secret
+    assert Deployment.objects.filter(organization=world.globex).count() == 1
+    assert DeploymentReceipt.objects.filter(organization=world.globex).count() == 1
+
+
+# --- one function per URL: how acme aims it at globex, and what must come back ------------
+
+
+def case_home(world: World):
+    response = world.admin.get(reverse("home"))
+    assert response.status_code == 200
+    _assert_no_marker(response)
+    # A filter naming globex's repository or team is not one of acme's choices.
+    # (The 400 page echoes the value sent, so it is not checked for markers.)
+    for query in ["repository=globex/secret-repo", "team=globex-team", "environment=globex-prod"]:
+        assert world.admin.get(f"{reverse('home')}?{query}").status_code == 400
+    # The drilldown of a period shows acme's deployments only.
+    period = (timezone.now() - timedelta(days=1)).date().isoformat()
+    response = world.admin.get(f"{reverse('home')}?granularity=day&period={period}")
+    assert response.status_code == 200
+    _assert_no_marker(response)
+
+
+def case_integrations(world: World):
+    response = world.admin.get(reverse("integrations"))
+    assert response.status_code == 200
+    text = _body(response)
+    assert world.globex_token.display_prefix not in text
+    assert world.globex_webhook.path_token not in text
+    _assert_no_marker(response)
+
+
+def case_tokens_generate(world: World):
+    assert world.member.post(reverse("tokens:generate")).status_code == 403
+    # The admin's new token (if acme has none active) belongs to acme, whatever is posted.
+    ApiToken.objects.filter(organization=world.acme).update(revoked_at=timezone.now())
+    response = world.admin.post(
+        reverse("tokens:generate"), {"organization": world.globex.slug, "org": world.globex.pk}
+    )
+    assert response.status_code == 200
+    assert ApiToken.objects.filter(organization=world.globex).count() == 1
+    _assert_globex_untouched(world)
+
+
+def case_tokens_regenerate(world: World):
+    url = reverse("tokens:regenerate", args=[world.globex_token.pk])
+    assert world.admin.post(url).status_code == 404
+    assert world.member.post(url).status_code == 403
+    own = ApiToken.objects.filter(organization=world.acme).first()
+    assert world.member.post(reverse("tokens:regenerate", args=[own.pk])).status_code == 403
+    _assert_globex_untouched(world)
+
+
+def case_tokens_revoke(world: World):
+    url = reverse("tokens:revoke", args=[world.globex_token.pk])
+    assert world.admin.post(url).status_code == 404
+    assert world.member.post(url).status_code == 403
+    own = ApiToken.objects.filter(organization=world.acme).first()
+    assert world.member.post(reverse("tokens:revoke", args=[own.pk])).status_code == 403
+    assert ApiToken.objects.get(pk=own.pk).revoked_at is None
+    _assert_globex_untouched(world)
+
+
+def case_github_webhook(world: World):
+    # acme knows its own secret only: signing for globex's URL with it is refused.
+    body = json.dumps({"zen": "Anything added dilutes everything else.", "hook_id": 9}).encode()
+    digest = hmac.new(world.acme_webhook.secret.encode(), body, hashlib.sha256).hexdigest()
+    response = APIClient().post(
+        reverse("github_webhook", args=[world.globex_webhook.path_token]),
+        body,
+        content_type="application/json",
+        HTTP_X_HUB_SIGNATURE_256=f"sha256={digest}",
+        HTTP_X_GITHUB_EVENT="ping",
+        HTTP_X_GITHUB_DELIVERY="cross-1",
+    )
+    assert response.status_code == 401
+    assert not WebhookDelivery.objects.filter(organization=world.globex).exists()
+
+
+def case_github_connect(world: World):
+    assert world.member.post(reverse("github_connect")).status_code == 403
+    # acme is connected already: the answer is about acme, and never shows globex's secret.
+    response = world.admin.post(reverse("github_connect"))
+    assert response.status_code == 409
+    assert world.globex_webhook.secret not in _body(response)
+    _assert_globex_untouched(world)
+
+
+def case_github_regenerate(world: World):
+    assert world.member.post(reverse("github_regenerate")).status_code == 403
+    response = world.admin.post(reverse("github_regenerate"))
+    assert response.status_code == 200
+    assert world.globex_webhook.secret not in _body(response)
+    assert world.globex_webhook.path_token not in _body(response)
+    assert GitHubWebhook.objects.get(pk=world.acme_webhook.pk).secret in _body(response)
+    _assert_globex_untouched(world)
+
+
+def case_github_disconnect(world: World):
+    assert world.member.post(reverse("github_disconnect")).status_code == 403
+    assert world.admin.post(reverse("github_disconnect")).status_code == 302
+    assert not GitHubWebhook.objects.filter(pk=world.acme_webhook.pk).exists()
+    _assert_globex_untouched(world)
+
+
+def case_api_deployments(world: World):
+    response = world.api.get("/api/v1/deployments?includeTests=true")
+    assert response.status_code == 200
+    assert response.json()["count"] == 1
+    _assert_no_marker(response)
+    response = world.api.get("/api/v1/deployments?environmentName=globex-prod")
+    assert response.json()["count"] == 0
+    response = world.api.get("/api/v1/deployments?repository=globex/secret-repo")
+    assert response.json()["count"] == 0
+    # Posting globex's SHA records an acme deployment that links to nothing of globex.
+    sha = world.globex_deployment.shas[0]
+    response = world.api.post(
+        "/api/v1/deployments",
+        {"commitSha": sha, "environmentName": "production"},
+        format="json",
+    )
+    assert response.status_code == 201
+    assert response.json()["match"] == {
+        "matchedShas": [],
+        "unknownShas": [sha],
+        "pullRequests": [],
+        "replacedExisting": False,
+    }
+    _assert_no_marker(response)
+    # A session is not an API token; globex's deployment count is unchanged.
+    assert world.admin.get("/api/v1/deployments").status_code == 401
+    _assert_globex_untouched(world)
+
+
+def _without_globex(world: World, read) -> tuple:
+    """What acme reads, before and after globex and all its rows are deleted."""
+    before = read()
+    world.globex.delete()
+    return before, read()
+
+
+def _case_csv(name: str):
+    def case(world: World):
+        response = world.admin.get(reverse(name))
+        assert response.status_code == 200
+        _assert_no_marker(response)
+        assert world.admin.get(f"{reverse(name)}?repository=globex/secret-repo").status_code == 400
+        assert world.member.get(reverse(name)).status_code == 200
+        before, after = _without_globex(world, lambda: _body(world.admin.get(reverse(name))))
+        assert before == after
+
+    return case
+
+
+def case_api_metrics(world: World):
+    response = world.api.get("/api/v1/metrics?weeks=4")
+    assert response.status_code == 200
+    _assert_no_marker(response)
+    for query in ["repository=globex/secret-repo", "team=globex-team"]:
+        assert world.api.get(f"/api/v1/metrics?{query}").status_code == 400
+    # Token and session read the same acme numbers, which globex's rows do not change.
+    assert world.member.get("/api/v1/metrics?weeks=4").json() == response.json()
+    before, after = _without_globex(world, lambda: world.api.get("/api/v1/metrics").json())
+    assert before == after
+
+
+def case_switch_organization(world: World):
+    response = world.admin.post(
+        reverse("switch_organization"), {"organization": world.globex.slug}
+    )
+    assert response.status_code == 404
+    assert world.admin.session.get(SESSION_KEY) != world.globex.pk
+    _assert_no_marker(world.admin.get(reverse("home")))
+
+
+def _case_no_tenant_data(name: str, *args):
+    """Pages that show no organization data at all (authentication, API docs)."""
+
+    def case(world: World):
+        response = world.admin.get(reverse(name, args=args))
+        assert response.status_code < 500
+        _assert_no_marker(response)
+
+    return case
+
+
+def case_logout(world: World):
+    assert world.admin.post(reverse("logout")).status_code == 302
+    assert world.admin.get(reverse("home")).status_code == 302
+
+
+def case_admin(world: World):
+    """Every admin URL, aimed at globex's objects: an organization admin is not staff, so
+    each is a redirect to the admin login, and an admin action changes nothing."""
+    objects = {
+        "organization": world.globex.pk,
+        "contributor": world.globex_contributor.pk,
+        "repository": world.globex_repository.pk,
+        "apitoken": world.globex_token.pk,
+        "githubwebhook": world.globex_webhook.pk,
+        "deployment": world.globex_deployment.pk,
+    }
+    checked = 0
+    for route, name in _walk(get_resolver().url_patterns):
+        if not route.startswith("admin/") or name in ("admin:login", "admin:logout"):
+            continue
+        url = _admin_url(route, name, objects)
+        response = world.admin.get(url)
+        assert response.status_code == 302, (url, response.status_code)
+        assert response["Location"].startswith(reverse("admin:login")), url
+        checked += 1
+    assert checked > 80
+    response = world.admin.post(
+        reverse("admin:organizations_contributor_changelist"),
+        {"action": "mark_bots", "_selected_action": [world.globex_contributor.pk]},
+    )
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("admin:login"))
+    assert not Contributor.objects.get(pk=world.globex_contributor.pk).is_bot
+
+
+def _admin_url(route: str, name: str | None, objects: dict[str, int]) -> str:
+    if name is None:
+        # The catch-all and the bare object URL (which redirects to its change page).
+        model = route.split("/")[2] if route.count("/") > 3 else "organization"
+        return f"/admin/{route.split('/')[1]}/{model}/{objects.get(model, 1)}/"
+    model = name.split(":")[1].split("_")[1] if name.count("_") >= 2 else ""
+    kwargs = {}
+    if "<path:object_id>" in route:
+        kwargs["object_id"] = objects.get(model, 1)
+    if "<app_label>" in route or "(?P<app_label>" in route:
+        kwargs["app_label"] = "organizations"
+    if "content_type_id" in route:
+        kwargs.update(content_type_id=1, object_id=1)
+    if "<id>" in route:
+        kwargs["id"] = 1
+    if "(?P<url>" in route:
+        kwargs["url"] = "anything/"
+    return reverse(name, kwargs=kwargs)
+
+
+CASES = {
+    " home": case_home,
+    "integrations/ integrations": case_integrations,
+    "integrations/tokens/generate/ tokens:generate": case_tokens_generate,
+    "integrations/tokens/<int:pk>/regenerate/ tokens:regenerate": case_tokens_regenerate,
+    "integrations/tokens/<int:pk>/revoke/ tokens:revoke": case_tokens_revoke,
+    "webhooks/github/<str:path_token>/ github_webhook": case_github_webhook,
+    "integrations/github/connect/ github_connect": case_github_connect,
+    "integrations/github/regenerate/ github_regenerate": case_github_regenerate,
+    "integrations/github/disconnect/ github_disconnect": case_github_disconnect,
+    "api/v1/deployments api-deployments": case_api_deployments,
+    "metrics/deployments.csv metrics_deployments_csv": _case_csv("metrics_deployments_csv"),
+    "metrics/pull-requests.csv metrics_pull_requests_csv": _case_csv("metrics_pull_requests_csv"),
+    "api/v1/metrics api_metrics": case_api_metrics,
+    "organizations/switch/ switch_organization": case_switch_organization,
+    "accounts/login/ login": _case_no_tenant_data("login"),
+    "accounts/logout/ logout": case_logout,
+    "accounts/password_change/ password_change": _case_no_tenant_data("password_change"),
+    "accounts/password_change/done/ password_change_done": _case_no_tenant_data(
+        "password_change_done"
+    ),
+    "accounts/password_reset/ password_reset": _case_no_tenant_data("password_reset"),
+    "accounts/password_reset/done/ password_reset_done": _case_no_tenant_data(
+        "password_reset_done"
+    ),
+    "accounts/reset/<uidb64>/<token>/ password_reset_confirm": _case_no_tenant_data(
+        "password_reset_confirm", "Mg", "set-password"
+    ),
+    "accounts/reset/done/ password_reset_complete": _case_no_tenant_data(
+        "password_reset_complete"
+    ),
+    "api/schema/ api-schema": _case_no_tenant_data("api-schema"),
+    "api/docs/ api-docs": _case_no_tenant_data("api-docs"),
+    "admin": case_admin,
+}
+
+
+@pytest.mark.parametrize("url_key", _url_keys())
+def test_one_organization_never_reaches_anothers_objects(world, url_key):
+    assert url_key in CASES, f"No isolation case for {url_key!r}: add one to CASES."
+    CASES[url_key](world)
+
+
+def test_every_case_still_names_a_url():
+    assert set(CASES) <= set(_url_keys())
