@@ -14,6 +14,7 @@ from datetime import datetime
 
 from django.db import connection, transaction
 from django.db.models import OuterRef, Q, Subquery
+from django.db.models.functions import Length
 from django.utils import timezone
 
 from deployments.models import (
@@ -29,6 +30,8 @@ from tokens.models import ApiToken
 FULL_SHA_LENGTH = 40
 # Relinking after a large import is done in batches of this many deployments.
 LINK_BATCH_SIZE = 200
+# Above this many SHAs, commits_link only tries the prefix lengths deployments were sent with.
+FEW_SHAS = 100
 # pg_advisory_xact_lock key space for "linking deployments of organization N".
 _LINK_LOCK_CLASS = 7242
 
@@ -217,19 +220,14 @@ def commits_link(*, organization: Organization, shas: Sequence[str]) -> None:
     Called after commits or PR data were written (repositories' commit_data_changed signal):
     pending deployments get their commits, repository, default title and PRs.
     """
-    prefixes = sorted(
-        {
-            sha[:length]
-            for sha in shas_normalise(shas)
-            for length in range(7, min(len(sha), FULL_SHA_LENGTH) + 1)
-        }
-    )
-    if not prefixes:
+    shas = shas_normalise(shas)
+    if not shas:
         return
     with transaction.atomic():
         # Exclusive: waits for in-flight deployment_record calls of this organization, so a
         # deployment being recorded while these commits were written is seen here.
         _link_lock(organization=organization, shared=False)
+        prefixes = _sent_forms(organization=organization, shas=shas)
         deployment_ids: set[int] = set()
         for start in range(0, len(prefixes), 5000):
             deployment_ids.update(
@@ -242,6 +240,24 @@ def commits_link(*, organization: Organization, shas: Sequence[str]) -> None:
             _deployments_relink(
                 organization=organization, deployment_ids=ordered[start : start + LINK_BATCH_SIZE]
             )
+
+
+def _sent_forms(*, organization: Organization, shas: list[str]) -> list[str]:
+    """Every value a sent DeploymentCommit.sha could hold to match one of `shas`.
+
+    A few SHAs (a push) try every prefix length; many (an import) only the lengths this
+    organization's deployments were sent with, so 50,000 SHAs stay 50,000 values instead
+    of 1.7 million.
+    """
+    lengths = range(7, FULL_SHA_LENGTH + 1)
+    if len(shas) > FEW_SHAS:
+        lengths = set(
+            DeploymentCommit.objects.filter(organization=organization)
+            .annotate(length=Length("sha"))
+            .values_list("length", flat=True)
+            .distinct()
+        )
+    return sorted({sha[:length] for sha in shas for length in lengths if length <= len(sha)})
 
 
 def _deployments_relink(*, organization: Organization, deployment_ids: list[int]) -> None:
