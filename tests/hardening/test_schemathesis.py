@@ -10,7 +10,9 @@ characters). A bounded, derandomized number of examples keeps CI fast and reprod
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import positive_data_acceptance
 
@@ -37,7 +39,18 @@ class ApiTokenAuth:
 
 
 @pytest.fixture
-def api_token(db, organization):
+def keep_the_test_transaction():
+    """Requests go straight to the WSGI app, not through Django's test client, so do what
+    it does: keep the connection (and the test's transaction) open across requests."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def api_token(db, organization, keep_the_test_transaction):
     return ApiToken.objects.create(
         organization=organization,
         name="schemathesis",
