@@ -24,6 +24,7 @@ from collections import Counter
 from pathlib import Path
 
 import psycopg
+from harness import server_env
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = ROOT / ".venv" / "bin" / "python"
@@ -53,7 +54,7 @@ print(token_generate(organization=org)[1])
 def main() -> int:
     args = _arguments().parse_args()
     database = f"shiplog_bench_{os.getpid()}"
-    env = _server_env(args, database)
+    env = server_env(f"{args.postgres}/{database}")
     _database(args.postgres, f"CREATE DATABASE {database}")
     server = None
     try:
@@ -81,20 +82,6 @@ def _arguments() -> argparse.ArgumentParser:
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432")
     return parser
-
-
-def _server_env(args, database: str) -> dict:
-    return {
-        **os.environ,
-        "DATABASE_URL": f"{args.postgres}/{database}",
-        "DJANGO_DEBUG": "false",
-        "DJANGO_SECRET_KEY": "bench-" + "x" * 50,
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "DJANGO_SECURE_SSL_REDIRECT": "false",
-        # The bench measures the endpoint, not the throttle: lift the limit.
-        "SHIPLOG_API_THROTTLE_RATE": "1000000/min",
-        "SHIPLOG_LOG_LEVEL": "WARNING",
-    }
 
 
 def _database(url: str, statement: str) -> None:
