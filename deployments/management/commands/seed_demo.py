@@ -17,5 +17,6 @@ class Command(BaseCommand):
             f"{organization.deployments.count()} deployments."
         )
         self.stdout.write(
-            f"Log in at http://127.0.0.1:8000/ as {result.username} / {result.password}"
+            f"Log in as {result.username} / {result.password} "
+            "(make run serves http://127.0.0.1:8000/)"
         )
