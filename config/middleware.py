@@ -98,7 +98,7 @@ def access_log(request, response, *, duration_ms: float) -> None:
     fields = {
         "method": request.method,
         # Quoted so a crafted path cannot forge a second log line.
-        "path": quote(request.path, safe="/:@!$&'()*+,;=-._~"),
+        "path": quote(_path_without_secrets(request.path), safe="/:@!$&'()*+,;=-._~"),
         "status": response.status_code,
         "duration_ms": round(duration_ms, 1),
         "request_id": request.request_id,
@@ -111,6 +111,14 @@ def access_log(request, response, *, duration_ms: float) -> None:
         fields,
         extra=fields,
     )
+
+
+# A webhook's payload URL is a capability: its path token stays out of the logs.
+WEBHOOK_PATH = re.compile(r"^(/webhooks/github/)[^/]+")
+
+
+def _path_without_secrets(path: str) -> str:
+    return WEBHOOK_PATH.sub(r"\1REDACTED", path)
 
 
 def _request_tenant(request) -> tuple[str, str]:

@@ -137,3 +137,14 @@ def test_a_crafted_path_cannot_forge_a_log_line(client, caplog):
     (line,) = _access_lines(caplog)
     assert "\n" not in line.getMessage()
     assert "/nothing%0Aorganization=globex%20status=200/" in line.getMessage()
+
+
+def test_the_webhook_path_token_stays_out_of_the_access_line(client, caplog, organization):
+    from repositories.services import github_webhook_connect
+
+    webhook, _ = github_webhook_connect(organization=organization)
+    caplog.set_level(logging.INFO, logger="shiplog.request")
+    client.post(f"/webhooks/github/{webhook.path_token}/", b"{}", content_type="application/json")
+    (line,) = _access_lines(caplog)
+    assert webhook.path_token not in line.getMessage()
+    assert "/webhooks/github/REDACTED/" in line.getMessage()
