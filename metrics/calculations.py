@@ -66,9 +66,12 @@ def percentile(values: list[float], fraction: float) -> float | None:
     Sort the n values; position = (n - 1) * fraction; interpolate linearly between the
     values at floor(position) and the next one. None for no values.
     """
-    if not values:
+    return _percentile_of_sorted(sorted(values), fraction)
+
+
+def _percentile_of_sorted(ordered: list[float], fraction: float) -> float | None:
+    if not ordered:
         return None
-    ordered = sorted(values)
     position = (len(ordered) - 1) * fraction
     lower = math.floor(position)
     upper = min(lower + 1, len(ordered) - 1)
@@ -90,11 +93,12 @@ class Summary:
 
 def summarize(values: list[float]) -> Summary:
     """Median, p75 and p90 (interpolated, see `percentile`) with the sample count."""
+    ordered = sorted(values)  # once, not once per percentile
     return Summary(
-        count=len(values),
-        median=percentile(values, 0.5),
-        p75=percentile(values, 0.75),
-        p90=percentile(values, 0.9),
+        count=len(ordered),
+        median=_percentile_of_sorted(ordered, 0.5),
+        p75=_percentile_of_sorted(ordered, 0.75),
+        p90=_percentile_of_sorted(ordered, 0.9),
     )
 
 
@@ -277,15 +281,24 @@ class LeadTimes:
     merge_based: int
 
 
-def _lead_time_period(lead_times: list[LeadTime]) -> LeadTimePeriod:
-    def values(part: str) -> list[float]:
-        return [value for item in lead_times if (value := getattr(item, part)) is not None]
+# Positions of a PR's values in a period's columns (see `change_lead_time`).
+_TOTAL, _DEPLOY = 0, 4
+_PART_COLUMNS = {"coding": 1, "review_wait": 2, "editing": 3, "deploy": 4}
 
+
+def _lead_time_period(columns: tuple[list[float], ...]) -> LeadTimePeriod:
     return LeadTimePeriod(
-        lead_time=summarize(values("total")),
-        deploy_time=summarize(values("deploy")),
-        parts={part: summarize(values(part)) for part in LEAD_TIME_PARTS},
+        lead_time=summarize(columns[_TOTAL]),
+        deploy_time=summarize(columns[_DEPLOY]),
+        parts={part: summarize(columns[index]) for part, index in _PART_COLUMNS.items()},
     )
+
+
+def _append_seconds(column: list[float], start: datetime | None, end: datetime | None) -> None:
+    """`_seconds`, appended only when known."""
+    if start is not None and end is not None:
+        value = (end - start).total_seconds()
+        column.append(value if value > 0 else 0.0)
 
 
 def change_lead_time(*, query: MetricsQuery) -> LeadTimes:
@@ -300,8 +313,13 @@ def change_lead_time(*, query: MetricsQuery) -> LeadTimes:
     deploy moment (deployed PRs only); see `lead_time_parts`. Aggregates: interpolated
     median / p75 / p90 with the sample count (see `percentile`).
     """
+    # One pass over the PRs, straight into per-period columns (total, coding, review wait,
+    # editing, deploy): the same numbers as `lead_time_parts`, without an object per PR,
+    # which at 50,000 PRs was most of the page.
     periods = period_starts(query=query)
-    grouped: dict[date, list[LeadTime]] = defaultdict(list)
+    columns: dict[date, tuple[list[float], ...]] = {}
+    period_of: dict[date, date] = {}
+    pull_requests = merge_based = 0
     for (
         end_moment,
         first_commit_at,
@@ -310,24 +328,33 @@ def change_lead_time(*, query: MetricsQuery) -> LeadTimes:
         merged_at,
         shipped_at,
     ) in selectors.pull_request_timestamps(query=query):
-        item = lead_time_parts(
-            end_moment=end_moment,
-            first_commit_at=first_commit_at,
-            opened_at=opened_at,
-            first_review_at=first_review_at,
-            merged_at=merged_at,
-            shipped_at=shipped_at,
-        )
-        grouped[period_start(end_moment, query.granularity)].append(item)
-    everything = [item for items in grouped.values() for item in items]
-    overall = _lead_time_period(everything)
+        pull_requests += 1
+        day = end_moment.astimezone(UTC).date()
+        period = period_of.get(day)
+        if period is None:
+            period = period_of[day] = period_start(day, query.granularity)
+        bucket = columns.get(period)
+        if bucket is None:
+            bucket = columns[period] = ([], [], [], [], [])
+        _append_seconds(bucket[_TOTAL], first_commit_at, end_moment)
+        _append_seconds(bucket[1], first_commit_at, opened_at)
+        _append_seconds(bucket[2], opened_at, first_review_at)
+        _append_seconds(bucket[3], first_review_at, merged_at)
+        if shipped_at is None:
+            merge_based += 1
+        else:
+            _append_seconds(bucket[_DEPLOY], merged_at, shipped_at)
+    empty = ([], [], [], [], [])
+    overall = _lead_time_period(
+        tuple([value for bucket in columns.values() for value in bucket[i]] for i in range(5))
+    )
     return LeadTimes(
-        periods={period: _lead_time_period(grouped.get(period, [])) for period in periods},
+        periods={period: _lead_time_period(columns.get(period, empty)) for period in periods},
         lead_time=overall.lead_time,
         deploy_time=overall.deploy_time,
         parts=overall.parts,
-        pull_requests=len(everything),
-        merge_based=sum(item.merge_based for item in everything),
+        pull_requests=pull_requests,
+        merge_based=merge_based,
     )
 
 

@@ -99,7 +99,7 @@ def deployments_with_status(
 ) -> QuerySet[Deployment]:
     """Annotates `status`: counted, bots only, or the first reason it is left out.
 
-    Same rule as `deployment_status`; the most common answer (a human commit: counted) is
+    Same rule as `deployment_facts`; the most common answer (a human commit: counted) is
     tested first, so most deployments cost one index probe.
     """
     matched = DeploymentCommit.objects.filter(deployment=OuterRef("pk"), commit__isnull=False)
@@ -170,21 +170,16 @@ class DeploymentFact:
     teams: frozenset[str]
 
 
-def deployment_status(
-    *, is_test: bool, environment_counted: bool, contributors: list[tuple[bool, bool] | None]
-) -> str:
-    """Why a deployment counts or not, from its matched commits' contributors
-    ((is_tracked, is_bot), or None for a commit without a contributor)."""
-    if is_test:
-        return Status.TEST
-    if not environment_counted:
-        return Status.ENVIRONMENT_NOT_COUNTED
-    tracked = [person for person in contributors if person and person[0]]
-    if any(not is_bot for _, is_bot in tracked):
-        return Status.COUNTED
-    if tracked:
-        return Status.BOTS_ONLY
-    return Status.NO_CONTRIBUTOR_COMMITS if contributors else Status.NO_KNOWN_COMMITS
+# A deployment's best matched-commit contributor, and the status it gives when it is not
+# a test and its environment counts: no commit matched; only untracked or unknown authors;
+# tracked bots only (organization line); a tracked human (counted).
+_NONE, _UNTRACKED, _BOT, _HUMAN = range(4)
+_STATUS_BY_RANK = {
+    _NONE: Status.NO_KNOWN_COMMITS,
+    _UNTRACKED: Status.NO_CONTRIBUTOR_COMMITS,
+    _BOT: Status.BOTS_ONLY,
+    _HUMAN: Status.COUNTED,
+}
 
 
 def deployment_facts(*, query: MetricsQuery) -> list[DeploymentFact]:
@@ -198,7 +193,22 @@ def deployment_facts(*, query: MetricsQuery) -> list[DeploymentFact]:
         .order_by()
         .values_list("pk", as_text("deployed_at"), "is_test", "environment_name", "failed")
     )
-    people: dict[int, list[int | None]] = defaultdict(list)
+    # Each deployment's best contributor, ranked as `_STATUS_BY_RANK` reads them: a
+    # tracked human beats a tracked bot beats any other matched commit. One pass with a
+    # dict lookup per matched commit, no per-deployment lists.
+    rank: dict[int | None, int] = defaultdict(lambda: _UNTRACKED)
+    teams: dict[int, frozenset[str]] = {}
+    contributor_teams: dict[int, set[str]] = defaultdict(set)
+    for contributor_id, is_tracked, is_bot, team in Contributor.objects.filter(
+        organization=organization
+    ).values_list("pk", "is_tracked", "is_bot", "teams__slug"):
+        rank[contributor_id] = (_HUMAN if not is_bot else _BOT) if is_tracked else _UNTRACKED
+        if team is not None and is_tracked and not is_bot:
+            contributor_teams[contributor_id].add(team)
+    for contributor_id, slugs in contributor_teams.items():
+        teams[contributor_id] = frozenset(slugs)
+    best: dict[int, int] = {}
+    attributed: dict[int, frozenset[str]] = {}
     for deployment_id, contributor_id in (
         DeploymentCommit.objects.filter(
             _slice_q(query, prefix="deployment__"),
@@ -208,26 +218,25 @@ def deployment_facts(*, query: MetricsQuery) -> list[DeploymentFact]:
         .order_by()
         .values_list("deployment_id", "contributor_id")
     ):
-        people[deployment_id].append(contributor_id)
-    flags: dict[int, tuple[bool, bool]] = {}
-    teams: dict[int, set[str]] = defaultdict(set)
-    for contributor_id, is_tracked, is_bot, team in Contributor.objects.filter(
-        organization=organization
-    ).values_list("pk", "is_tracked", "is_bot", "teams__slug"):
-        flags[contributor_id] = (is_tracked, is_bot)
-        if team is not None and is_tracked and not is_bot:
-            teams[contributor_id].add(team)
+        value = rank[contributor_id]
+        if value > best.get(deployment_id, _NONE):
+            best[deployment_id] = value
+        slugs = teams.get(contributor_id)
+        if slugs:
+            attributed[deployment_id] = attributed.get(deployment_id, frozenset()) | slugs
     counted_environments = set(organization.counted_environments or ())
+    no_teams: frozenset[str] = frozenset()
     facts = []
     for pk, deployed_at, is_test, environment, failed in deployments:
-        contributor_ids = people.get(pk, ())
-        status = deployment_status(
-            is_test=is_test,
-            environment_counted=not counted_environments or environment in counted_environments,
-            contributors=[flags.get(contributor_id) for contributor_id in contributor_ids],
+        if is_test:
+            status = Status.TEST
+        elif counted_environments and environment not in counted_environments:
+            status = Status.ENVIRONMENT_NOT_COUNTED
+        else:
+            status = _STATUS_BY_RANK[best.get(pk, _NONE)]
+        facts.append(
+            DeploymentFact(moment(deployed_at), status, bool(failed), attributed.get(pk, no_teams))
         )
-        attributed = frozenset().union(*(teams.get(c, ()) for c in contributor_ids))
-        facts.append(DeploymentFact(moment(deployed_at), status, bool(failed), attributed))
     return facts
 
 
