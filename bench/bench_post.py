@@ -1,11 +1,14 @@
-"""POST /api/v1/deployments over real HTTP: gunicorn (2 workers) on a fresh PostgreSQL database.
+"""POST /api/v1/deployments against a bare endpoint, over real HTTP, in the same run.
 
-Creates a throw-away database, migrates it, loads an organization with commits and merged
-PRs, starts gunicorn, then N client threads POST realistic deployments (1–5 SHAs, mostly
-known merge commits, some unknown, now and then a repeat that dedupes) for a bounded time.
-Prints throughput, latency percentiles and errors; stops gunicorn and drops the database.
+Creates a throw-away PostgreSQL database, migrates it, loads an organization with commits
+and merged PRs, and starts ONE gunicorn (DJANGO_SETTINGS_MODULE=bench.settings_bench: the
+product's URLs plus POST /bench/bare, which only parses the JSON and inserts one row). For
+each client count it sends the same bodies for a fixed time first to the bare endpoint,
+then to the real one: realistic deployments of 1–20 SHAs (mostly known merge commits,
+some unknown, 20% repeats of an earlier body that dedupe). Prints throughput, p50 / p99
+latency, errors and the ratio ours / bare; stops gunicorn and drops the database.
 
-    .venv/bin/python bench/bench_post.py --clients 8 --seconds 20
+    .venv/bin/python bench/bench_post.py --clients 2,4,8 --seconds 15
 """
 
 import argparse
@@ -21,6 +24,7 @@ import sys
 import threading
 import time
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
@@ -29,6 +33,8 @@ from harness import server_env
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = ROOT / ".venv" / "bin" / "python"
 GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
+OURS, BARE = "/api/v1/deployments", "/bench/bare"
+REPOSITORIES, PRS = 5, 400
 SETUP = """
 import hashlib, datetime
 from django.utils import timezone
@@ -38,50 +44,88 @@ from tokens.services import token_generate
 org = Organization.objects.create(slug="bench", name="Bench")
 now = timezone.now()
 sha = lambda *p: hashlib.sha1("/".join(map(str, p)).encode()).hexdigest()
-for r in range(5):
+for r in range(REPOSITORIES):
     repo = Repository.objects.create(organization=org, full_name=f"bench/repo{r}")
     at = lambda n: now - datetime.timedelta(hours=n)
     Commit.objects.bulk_create([
         Commit(organization=org, repository=repo, sha=sha(r, n, "merge"), message=f"Merge #{n}",
-               authored_at=at(n), committed_at=at(n)) for n in range(1, 401)])
+               authored_at=at(n), committed_at=at(n)) for n in range(1, PRS + 1)])
     PullRequest.objects.bulk_create([
         PullRequest(organization=org, repository=repo, number=n, title=f"PR {n}", state="merged",
-                    merged_at=at(n), merge_commit_sha=sha(r, n, "merge")) for n in range(1, 401)])
-print(token_generate(organization=org)[1])
-"""
+                    merged_at=at(n), merge_commit_sha=sha(r, n, "merge"))
+        for n in range(1, PRS + 1)])
+print(org.id, token_generate(organization=org)[1])
+""".replace("REPOSITORIES", str(REPOSITORIES)).replace("PRS", str(PRS))
+
+
+@dataclass
+class Run:
+    path: str
+    clients: int
+    seconds: float
+    results: list[tuple[float, int]]
+
+    @property
+    def latencies(self) -> list[float]:
+        return sorted(latency * 1000 for latency, status in self.results if status == 201)
+
+    @property
+    def throughput(self) -> float:
+        return len(self.latencies) / self.seconds
+
+    @property
+    def errors(self) -> int:
+        return len(self.results) - len(self.latencies)
+
+    def percentile(self, n: int) -> float:
+        latencies = self.latencies
+        if len(latencies) < 2:
+            return latencies[0] if latencies else float("nan")
+        return statistics.quantiles(latencies, n=100, method="inclusive")[n - 1]
 
 
 def main() -> int:
-    args = _arguments().parse_args()
+    args = _arguments()
     database = f"shiplog_bench_{os.getpid()}"
     env = server_env(f"{args.postgres}/{database}")
     _database(args.postgres, f"CREATE DATABASE {database}")
     server = None
+    runs = []
     try:
         _manage(env, "migrate", "--noinput", "-v0")
         _manage(env, "createcachetable")
-        token = _manage(env, "shell", "-c", SETUP).strip().splitlines()[-1]
-        server = _gunicorn(args, env)
+        organization_id, token = _manage(env, "shell", "-c", SETUP).split()[-2:]
+        server = _gunicorn(args, env, organization_id)
         _wait_ready(args.port, token)
-        results = _load(args, token)
+        for clients in args.clients:
+            for path in (BARE, OURS):
+                runs.append(Run(path, clients, args.seconds, _load(args, token, path, clients)))
+                _print_run(runs[-1])
     finally:
         if server:
             server.terminate()
             server.wait(timeout=30)
         _database(args.postgres, f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
-    _report(args, results)
+    _report(args, runs)
     return 0
 
 
-def _arguments() -> argparse.ArgumentParser:
+def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--clients", type=int, default=8, help="concurrent HTTP clients")
-    parser.add_argument("--seconds", type=float, default=20, help="how long to send (max 120)")
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--clients",
+        type=lambda text: [int(n) for n in text.split(",")],
+        default=[2, 4, 8],
+        help="comma-separated concurrent HTTP client counts, each run against both endpoints",
+    )
+    parser.add_argument("--seconds", type=float, default=15, help="per endpoint and count (≤120)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (one per core)")
     parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432")
-    return parser
+    args = parser.parse_args()
+    args.seconds = min(args.seconds, 120)
+    return args
 
 
 def _database(url: str, statement: str) -> None:
@@ -100,7 +144,13 @@ def _manage(env: dict, *command: str) -> str:
     ).stdout
 
 
-def _gunicorn(args, env: dict) -> subprocess.Popen:
+def _gunicorn(args, env: dict, organization_id: str) -> subprocess.Popen:
+    env = {
+        **env,
+        "DJANGO_SETTINGS_MODULE": "bench.settings_bench",
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
+        "BENCH_BARE_ORGANIZATION_ID": organization_id,
+    }
     command = [str(GUNICORN), "config.wsgi", "--workers", str(args.workers)]
     command += ["--threads", str(args.threads), "--bind", f"127.0.0.1:{args.port}"]
     return subprocess.Popen(command, cwd=ROOT, env=env, stderr=subprocess.DEVNULL)
@@ -111,7 +161,7 @@ def _wait_ready(port: int, token: str) -> None:
     while time.monotonic() < deadline:
         try:
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            connection.request("GET", "/api/v1/deployments", headers=_headers(token))
+            connection.request("GET", OURS, headers=_headers(token))
             if connection.getresponse().status == 200:
                 return
         except OSError:
@@ -123,33 +173,38 @@ def _headers(token: str) -> dict:
     return {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
 
 
-def _body(rng: random.Random) -> str:
-    repo = rng.randrange(5)
+def _body(rng: random.Random, sent: list[str]) -> str:
+    """A new deployment, or (one time in five) a repeat of an earlier one that dedupes."""
+    if sent and rng.random() < 0.2:
+        return rng.choice(sent)
+    repo = rng.randrange(REPOSITORIES)
     shas = [
-        hashlib.sha1(f"{repo}/{rng.randint(1, 400)}/merge".encode()).hexdigest()  # noqa: S324
-        for _ in range(rng.randint(1, 5))
+        hashlib.sha1(f"{repo}/{rng.randint(1, PRS)}/merge".encode()).hexdigest()  # noqa: S324
+        for _ in range(rng.randint(1, 20))
     ]
     if rng.random() < 0.2:
         shas.append(f"{rng.getrandbits(160):040x}")  # not known yet
     body = {"commitSha": shas, "environmentName": rng.choice(["production", "staging"])}
     if rng.random() < 0.1:
         body["tags"] = ["is_failure"]
-    return json.dumps(body)
+    sent.append(json.dumps(body))
+    return sent[-1]
 
 
-def _load(args, token: str) -> list[tuple[float, int]]:
+def _load(args, token: str, path: str, clients: int) -> list[tuple[float, int]]:
     results: list[tuple[float, int]] = []
     lock = threading.Lock()
-    stop_at = time.monotonic() + min(args.seconds, 120)
+    stop_at = time.monotonic() + args.seconds
 
     def client(seed: int) -> None:
-        rng = random.Random(seed)
+        # Same seed for both endpoints: the bare one parses exactly the bodies ours records.
+        rng, sent = random.Random(seed), []
         connection = http.client.HTTPConnection("127.0.0.1", args.port, timeout=30)
         mine = []
         while time.monotonic() < stop_at:
             started = time.perf_counter()
             try:
-                connection.request("POST", "/api/v1/deployments", _body(rng), _headers(token))
+                connection.request("POST", path, _body(rng, sent), _headers(token))
                 response = connection.getresponse()
                 response.read()
                 status = response.status
@@ -161,7 +216,9 @@ def _load(args, token: str) -> list[tuple[float, int]]:
         with lock:
             results.extend(mine)
 
-    threads = [threading.Thread(target=client, args=(seed,)) for seed in range(args.clients)]
+    threads = [
+        threading.Thread(target=client, args=(clients * 1000 + seed,)) for seed in range(clients)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -169,21 +226,43 @@ def _load(args, token: str) -> list[tuple[float, int]]:
     return results
 
 
-def _report(args, results: list[tuple[float, int]]) -> None:
-    latencies = sorted(latency * 1000 for latency, status in results if status == 201)
-    statuses = Counter(status for _, status in results)
-    seconds = min(args.seconds, 120)
-    percentiles = statistics.quantiles(latencies, n=100, method="inclusive") if latencies else []
-    print(f"POST /api/v1/deployments, {args.clients} clients, {seconds:g} s, gunicorn ")
-    print(f"  {args.workers} workers x {args.threads} threads, PostgreSQL")
-    print(f"  requests: {len(results)}  throughput: {len(latencies) / seconds:.1f} deployments/s")
-    if percentiles:
+def _print_run(run: Run) -> None:
+    print(
+        f"  {run.path:<20} {run.clients:>2} clients  {run.throughput:7.1f}/s  "
+        f"p50 {run.percentile(50):6.1f} ms  p99 {run.percentile(99):6.1f} ms  "
+        f"errors {run.errors}  statuses {_statuses(run)}",
+        flush=True,
+    )
+
+
+def _statuses(run: Run) -> dict[int, int]:
+    return dict(sorted(Counter(status for _, status in run.results).items()))
+
+
+def _report(args, runs: list[Run]) -> None:
+    print(
+        f"\nPOST, {args.seconds:g} s per endpoint and client count; one gunicorn, "
+        f"{args.workers} workers x {args.threads} threads, PostgreSQL"
+    )
+    print("clients  ours/s   bare/s  ratio  ours p50  ours p99  bare p99  errors")
+    pairs = [(bare, ours) for bare, ours in zip(runs[::2], runs[1::2], strict=True)]
+    for bare, ours in pairs:
         print(
-            f"  latency ms: p50 {percentiles[49]:.1f}  p90 {percentiles[89]:.1f}  "
-            f"p99 {percentiles[98]:.1f}  max {latencies[-1]:.1f}"
+            f"{ours.clients:>7}  {ours.throughput:6.1f}  {bare.throughput:7.1f}  "
+            f"{ours.throughput / bare.throughput if bare.throughput else 0:5.2f}  "
+            f"{ours.percentile(50):8.1f}  {ours.percentile(99):8.1f}  "
+            f"{bare.percentile(99):8.1f}  {ours.errors + bare.errors:>6}"
         )
-    print(f"  statuses: {dict(sorted(statuses.items()))}  errors: {len(results) - len(latencies)}")
-    print("  reproduce: " + shlex.join([".venv/bin/python", "bench/bench_post.py", *sys.argv[1:]]))
+    if pairs:
+        # Saturation: the fewest clients that reach 90% of the best throughput seen.
+        best = max(ours.throughput for _, ours in pairs)
+        bare, ours = next(pair for pair in pairs if pair[1].throughput >= 0.9 * best)
+        ratio = ours.throughput / bare.throughput if bare.throughput else 0
+        print(
+            f"saturating concurrency {ours.clients} clients: ratio {ratio:.2f} (target ≥ 0.5), "
+            f"errors {ours.errors} (target 0), p99 {ours.percentile(99):.1f} ms (target ≤ 50)"
+        )
+    print("reproduce: " + shlex.join([".venv/bin/python", "bench/bench_post.py", *sys.argv[1:]]))
 
 
 if __name__ == "__main__":

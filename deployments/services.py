@@ -109,7 +109,6 @@ def deployment_record(
             received_at=received_at,
         )
         if not wins:
-            deployment.save(update_fields=["receipt_count"])
             return _result_read(deployment=deployment, receipt=receipt)
         deployment_commits, pull_request_ids = _deployment_commits_replace(
             deployment=deployment, replaced=replaced_existing
@@ -130,30 +129,51 @@ def deployment_record(
 
 
 def _deployment_upsert(*, candidate: Deployment) -> tuple[Deployment, bool, bool]:
-    """Insert-or-lock on the unique key; returns (deployment, replaced_existing, wins).
+    """Insert-or-count in one statement; returns (deployment, replaced_existing, wins).
 
-    ON CONFLICT DO NOTHING waits for a concurrent inserter of the same key, then the row lock
-    serialises the updaters; receipt_count 0 marks the row this call just inserted. The
-    changes are made in memory: the caller saves them once, still holding the lock.
+    ON CONFLICT DO UPDATE waits for a concurrent inserter of the same key, then counts this
+    receipt and keeps the row locked (FOR NO KEY UPDATE: receipt_count is in no key) until
+    commit, which serialises the updaters; a count of 1 marks the row this call inserted. The
+    replacement is made in memory: the caller saves it once, still holding the lock.
     """
-    candidate.receipt_count = 0
-    Deployment.objects.bulk_create([candidate], ignore_conflicts=True)
-    deployment = (
-        Deployment.objects.select_for_update(no_key=True, of=("self",))
-        .select_related("organization")
-        .get(
-            organization=candidate.organization,
-            environment_name=candidate.environment_name,
-            dedupe_key=candidate.dedupe_key,
-        )
-    )
-    replaced_existing = deployment.receipt_count > 0
+    candidate.receipt_count = 1
+    deployment = next(iter(Deployment.objects.raw(_upsert_sql(), _upsert_params(candidate))))
+    deployment.organization = candidate.organization
+    replaced_existing = deployment.receipt_count > 1
     wins = not replaced_existing or candidate.received_at >= deployment.received_at
-    deployment.receipt_count += 1
     if replaced_existing and wins:
         for field in _REPLACED_FIELDS:
             setattr(deployment, field, getattr(candidate, field))
     return deployment, replaced_existing, wins
+
+
+def _upsert_fields() -> list:
+    return [field for field in Deployment._meta.concrete_fields if not field.primary_key]
+
+
+def _upsert_sql() -> str:
+    """INSERT … ON CONFLICT (the unique key) DO UPDATE … RETURNING: PostgreSQL, SQLite 3.35+."""
+    quote = connection.ops.quote_name
+    table = quote(Deployment._meta.db_table)
+    fields = _upsert_fields()
+    key = ", ".join(
+        quote(Deployment._meta.get_field(name).column)
+        for name in ("organization", "environment_name", "dedupe_key")
+    )
+    count = quote("receipt_count")
+    # Only quoted names from the model's metadata are interpolated; values are parameters.
+    return (
+        f"INSERT INTO {table} ({', '.join(quote(field.column) for field in fields)}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(fields))}) "
+        f"ON CONFLICT ({key}) DO UPDATE SET {count} = {table}.{count} + 1 RETURNING *"
+    )
+
+
+def _upsert_params(candidate: Deployment) -> list:
+    return [
+        field.get_db_prep_save(getattr(candidate, field.attname), connection)
+        for field in _upsert_fields()
+    ]
 
 
 _REPLACED_FIELDS = ("deployed_at", "received_at", "title", "tags", "is_test", "shas")
@@ -184,14 +204,37 @@ def _deployment_commits_replace(
     first_matched = next((row.commit for row in deployment_commits if row.commit), None)
     deployment.repository = first_matched.repository if first_matched else None
     deployment.default_title = link.default_title
-    deployment.save(
-        update_fields=["receipt_count", "repository", "default_title", *_REPLACED_FIELDS]
-    )
+    deployment.save(update_fields=["repository", "default_title", *_REPLACED_FIELDS])
     affected = _pull_request_links_save(
         deployments=[deployment], links=links, known_empty=not replaced
     )
-    pull_requests_refresh_deploy_moment(pull_request_ids=affected)
+    if replaced:
+        pull_requests_refresh_deploy_moment(pull_request_ids=affected)
+    else:
+        _deploy_moments_raise(deployment=deployment, pull_request_ids=link.pull_request_ids)
     return deployment_commits, link.pull_request_ids
+
+
+def _deploy_moments_raise(*, deployment: Deployment, pull_request_ids: set[int]) -> None:
+    """A new deployment can only raise the deploy moment of the PRs it ships (the maximum of
+    the counted deployed_at): one conditional UPDATE instead of recomputing the maximum."""
+    counted = deployment.organization.counted_environments
+    if (
+        not pull_request_ids
+        or deployment.is_test
+        or (counted and deployment.environment_name not in counted)
+    ):
+        return
+    later = Q(deploy_moment__isnull=True) | Q(deploy_moment__lt=deployment.deployed_at)
+    # Rows are locked in id order by the subquery, as in _deploy_moments_update, so concurrent
+    # writers never deadlock; a waiting UPDATE re-checks `later` on the newest row version.
+    locked = (
+        PullRequest.objects.select_for_update(no_key=True)
+        .filter(later, id__in=sorted(pull_request_ids))
+        .order_by("id")
+        .values("id")
+    )
+    PullRequest.objects.filter(later, id__in=locked).update(deploy_moment=deployment.deployed_at)
 
 
 def _result_read(*, deployment: Deployment, receipt: DeploymentReceipt) -> DeploymentResult:
