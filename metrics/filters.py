@@ -4,7 +4,7 @@ The same query string means the same numbers everywhere: every entry point valid
 request with `MetricsFilterSet` and hands its `query` to the calculations.
 """
 
-from datetime import date
+from datetime import date, timedelta
 
 import django_filters
 from django import forms
@@ -12,6 +12,7 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from deployments.models import Deployment
+from metrics import selectors
 from metrics.query import MetricsQuery, default_range
 from metrics.selectors import deployments_filter
 from organizations.models import Organization
@@ -24,10 +25,13 @@ DEFAULT_WEEKS = 12
 # Bounds the work one request can ask for (a daily series over ten years is not a chart).
 MAX_DAYS = 3 * 366
 MAX_DAILY_DAYS = 366
+# Tags offered in the filter: those of deployments this recent (reading every deployment's
+# tags was ~60 ms a page at 60,000 deployments); any other tag is still accepted.
+TAG_WINDOW = timedelta(days=90)
 
 
 class AnyMultipleChoiceField(django_filters.fields.MultipleChoiceField):
-    """Tags are free-form: offer the known ones, accept any short string."""
+    """Tags are free-form: offer the recent ones, accept any short string."""
 
     def valid_value(self, value) -> bool:
         # PostgreSQL cannot compare text with a NUL character: refuse it as invalid.
@@ -93,7 +97,7 @@ class MetricsFilterSet(django_filters.FilterSet):
         teams = organization.teams.order_by("name").values_list("slug", "name")
         fields["team"].choices = list(teams)
         fields["environment"].choices = _choices(_environment_names(organization))
-        fields["tag"].choices = _choices(_tag_names(organization))
+        fields["tag"].choices = _choices(_tag_names(organization, selected=data.getlist("tag")))
 
     @property
     def query(self) -> MetricsQuery:
@@ -137,21 +141,15 @@ def _choices(values) -> list[tuple[str, str]]:
 
 
 def _environment_names(organization: Organization) -> list[str]:
-    seen = set(
-        Deployment.objects.filter(organization=organization)
-        .order_by()
-        .values_list("environment_name", flat=True)
-        .distinct()
-    )
-    return sorted(seen | set(organization.counted_environments or []))
+    seen = selectors.environment_names(organization=organization)
+    return sorted(set(seen) | set(organization.counted_environments or []))
 
 
-def _tag_names(organization: Organization) -> list[str]:
-    tag_lists = (
-        Deployment.objects.filter(organization=organization)
-        .exclude(tags=[])
-        .order_by()
-        .values_list("tags", flat=True)
-        .distinct()
+def _tag_names(organization: Organization, *, selected) -> list[str]:
+    """Tags of recent deployments, plus the selected ones so the form shows them."""
+    recent = selectors.recent_tag_names(
+        organization=organization, since=timezone.now() - TAG_WINDOW
     )
-    return sorted({tag for tags in tag_lists for tag in tags if isinstance(tag, str)})
+    return sorted(
+        set(recent) | {tag for tag in selected if AnyMultipleChoiceField.valid_value(None, tag)}
+    )
