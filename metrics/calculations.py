@@ -279,6 +279,8 @@ class LeadTimes:
     parts: dict[str, Summary]
     pull_requests: int
     merge_based: int
+    # Of `pull_requests`, those whose title matches the reference's failure rule.
+    title_rule_failed: int = 0
 
 
 # Positions of a PR's values in a period's columns (see `change_lead_time`).
@@ -319,7 +321,7 @@ def change_lead_time(*, query: MetricsQuery) -> LeadTimes:
     periods = period_starts(query=query)
     columns: dict[date, tuple[list[float], ...]] = {}
     period_of: dict[date, date] = {}
-    pull_requests = merge_based = 0
+    pull_requests = merge_based = title_rule_failed = 0
     for (
         end_moment,
         first_commit_at,
@@ -327,8 +329,10 @@ def change_lead_time(*, query: MetricsQuery) -> LeadTimes:
         first_review_at,
         merged_at,
         shipped_at,
+        title_failed,
     ) in selectors.pull_request_timestamps(query=query):
         pull_requests += 1
+        title_rule_failed += title_failed
         day = end_moment.astimezone(UTC).date()
         period = period_of.get(day)
         if period is None:
@@ -355,6 +359,7 @@ def change_lead_time(*, query: MetricsQuery) -> LeadTimes:
         parts=overall.parts,
         pull_requests=pull_requests,
         merge_based=merge_based,
+        title_rule_failed=title_rule_failed,
     )
 
 
@@ -375,7 +380,10 @@ def _rate(part: int, whole: int) -> float | None:
 
 
 def change_failure_rate(
-    *, query: MetricsQuery, deployments: list[selectors.DeploymentFact] | None = None
+    *,
+    query: MetricsQuery,
+    deployments: list[selectors.DeploymentFact] | None = None,
+    lead_times: LeadTimes | None = None,
 ) -> Failures:
     """Change Failure Rate and failed-deployment recovery time, from deployment tags.
 
@@ -388,6 +396,9 @@ def change_failure_rate(
 
     Shown beside it, the reference's rule: the share of counted PRs whose title contains
     rollback, hotfix, revert or [cfr] (case-insensitive).
+
+    `deployments`, `lead_times`: the query's `deployment_facts` and `change_lead_time`,
+    when the caller already has them (lead times read the same counted PRs' titles).
     """
     if deployments is None:
         deployments = selectors.deployment_facts(query=query)
@@ -399,7 +410,10 @@ def change_failure_rate(
     failed = sum(fact.failed for fact in counted)
     recoveries = selectors.failed_deployment_recoveries(query=query)
     durations = [_seconds(failed_at, recovered_at) for failed_at, recovered_at in recoveries]
-    titles = selectors.pull_request_title_failure_counts(query=query)
+    if lead_times is None:
+        titles = selectors.pull_request_title_failure_counts(query=query)
+    else:  # the same counted PRs, already read for lead time
+        titles = {"total": lead_times.pull_requests, "failed": lead_times.title_rule_failed}
     return Failures(
         deployments=len(counted),
         failed=failed,

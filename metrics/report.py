@@ -56,7 +56,7 @@ def metrics_report(*, query: MetricsQuery) -> MetricsReport:
     deployments = selectors.deployment_facts(query=query)
     frequency = deployment_frequency(query=query, deployments=deployments)
     lead_times = change_lead_time(query=query)
-    failures = change_failure_rate(query=query, deployments=deployments)
+    failures = change_failure_rate(query=query, deployments=deployments, lead_times=lead_times)
     bands = {
         "deployment_frequency": performance_band("deployment_frequency", frequency.per_week),
         "change_lead_time": performance_band("change_lead_time", lead_times.lead_time.median),

@@ -388,9 +388,14 @@ def moment(text: str | None) -> datetime | None:
 
 
 def pull_request_timestamps(*, query: MetricsQuery) -> list[tuple]:
-    """(end_moment, first_commit_at, opened_at, first_review_at, merged_at, shipped_at)."""
+    """(end_moment, first_commit_at, opened_at, first_review_at, merged_at, shipped_at,
+    title_failed) of the counted PRs: `title_failed` is the reference's failure-title rule
+    (see `pull_request_title_failure_counts`), read here so the rule costs no second scan."""
     rows = (
         pull_requests_counted(query=query)
+        .annotate(
+            title_failed=ExpressionWrapper(failure_title_q(), output_field=models.BooleanField())
+        )
         .order_by()
         .values_list(
             as_text("first_commit_at"),
@@ -398,16 +403,17 @@ def pull_request_timestamps(*, query: MetricsQuery) -> list[tuple]:
             as_text("first_review_at"),
             as_text("merged_at"),
             as_text("shipped_at"),
+            "title_failed",
         )
     )
     result = []
-    for first_commit_at, opened_at, first_review_at, merged_at, shipped_at in rows:
+    for first_commit_at, opened_at, first_review_at, merged_at, shipped_at, title_failed in rows:
         merged, shipped = moment(merged_at), moment(shipped_at)
         # Counted PRs end at the deploy moment, or at the merge (never-deployed repository).
         end_moment = shipped or merged
         result.append(
             (end_moment, moment(first_commit_at), moment(opened_at), moment(first_review_at))
-            + (merged, shipped)
+            + (merged, shipped, bool(title_failed))
         )
     return result
 
