@@ -296,13 +296,6 @@ def _lead_time_period(columns: tuple[list[float], ...]) -> LeadTimePeriod:
     )
 
 
-def _append_seconds(column: list[float], start: datetime | None, end: datetime | None) -> None:
-    """`_seconds`, appended only when known."""
-    if start is not None and end is not None:
-        value = (end - start).total_seconds()
-        column.append(value if value > 0 else 0.0)
-
-
 def change_lead_time(*, query: MetricsQuery) -> LeadTimes:
     """Change Lead Time and Deploy Time per period and for the range.
 
@@ -340,14 +333,25 @@ def change_lead_time(*, query: MetricsQuery) -> LeadTimes:
         bucket = columns.get(period)
         if bucket is None:
             bucket = columns[period] = ([], [], [], [], [])
-        _append_seconds(bucket[_TOTAL], first_commit_at, end_moment)
-        _append_seconds(bucket[1], first_commit_at, opened_at)
-        _append_seconds(bucket[2], opened_at, first_review_at)
-        _append_seconds(bucket[3], first_review_at, merged_at)
+        # `_seconds` inlined (a call per part was a fifth of the loop): unknown ends skip
+        # the sample, negative spans count as zero.
+        if first_commit_at is not None:
+            value = (end_moment - first_commit_at).total_seconds()
+            bucket[_TOTAL].append(value if value > 0 else 0.0)
+            if opened_at is not None:
+                value = (opened_at - first_commit_at).total_seconds()
+                bucket[1].append(value if value > 0 else 0.0)
+        if opened_at is not None and first_review_at is not None:
+            value = (first_review_at - opened_at).total_seconds()
+            bucket[2].append(value if value > 0 else 0.0)
+        if first_review_at is not None:
+            value = (merged_at - first_review_at).total_seconds()
+            bucket[3].append(value if value > 0 else 0.0)
         if shipped_at is None:
             merge_based += 1
         else:
-            _append_seconds(bucket[_DEPLOY], merged_at, shipped_at)
+            value = (shipped_at - merged_at).total_seconds()
+            bucket[_DEPLOY].append(value if value > 0 else 0.0)
     empty = ([], [], [], [], [])
     overall = _lead_time_period(
         tuple([value for bucket in columns.values() for value in bucket[i]] for i in range(5))

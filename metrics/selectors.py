@@ -406,14 +406,24 @@ def pull_request_timestamps(*, query: MetricsQuery) -> list[tuple]:
             "title_failed",
         )
     )
+    # PostgreSQL's text carries the offset, so fromisoformat alone is `moment` there (a
+    # Python call per timestamp was a tenth of a 52-week page).
+    parse = datetime.fromisoformat if connection.vendor == "postgresql" else moment
     result = []
     for first_commit_at, opened_at, first_review_at, merged_at, shipped_at, title_failed in rows:
-        merged, shipped = moment(merged_at), moment(shipped_at)
+        merged = parse(merged_at)
+        shipped = parse(shipped_at) if shipped_at is not None else None
         # Counted PRs end at the deploy moment, or at the merge (never-deployed repository).
-        end_moment = shipped or merged
         result.append(
-            (end_moment, moment(first_commit_at), moment(opened_at), moment(first_review_at))
-            + (merged, shipped, bool(title_failed))
+            (
+                shipped or merged,
+                parse(first_commit_at) if first_commit_at is not None else None,
+                parse(opened_at) if opened_at is not None else None,
+                parse(first_review_at) if first_review_at is not None else None,
+                merged,
+                shipped,
+                bool(title_failed),
+            )
         )
     return result
 
