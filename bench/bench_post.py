@@ -8,6 +8,10 @@ then to the real one: realistic deployments of 1–20 SHAs (mostly known merge c
 some unknown, 20% repeats of an earlier body that dedupe). Prints throughput, p50 / p99
 latency, errors and the ratio ours / bare; stops gunicorn and drops the database.
 
+Workers: gunicorn 2 workers (one per core of the 2-core target) x 4 threads each, so a
+worker overlaps its threads' database waits; change with --workers / --threads. The
+saturating concurrency is the fewest clients reaching 90% of the best ingest throughput.
+
     .venv/bin/python bench/bench_post.py --clients 2,4,8 --seconds 15
 """
 
