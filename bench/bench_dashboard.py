@@ -288,6 +288,7 @@ def explain(options) -> int:
     slowest queries with EXPLAIN (ANALYZE, BUFFERS) on PostgreSQL. API cases use the session."""
     env = server_environment(options.database_url)
     manage(env, "add_member", options.org, USERNAME, "--role", "admin", "--password", PASSWORD)
+    manage(env, "collectstatic", "--noinput", "-v0")
     os.environ.update(env, DJANGO_SETTINGS_MODULE="config.settings")
     sys.path.insert(0, str(ROOT))
     import django

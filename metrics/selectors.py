@@ -432,6 +432,72 @@ def pull_request_timestamps(*, query: MetricsQuery) -> list[tuple]:
     return result
 
 
+# The lead-time columns summarized per PR, in seconds (see `calculations.lead_time_parts`):
+# name -> (later, earlier) timestamp. Counted PRs end at the deploy moment or the merge.
+LEAD_TIME_SPANS = {
+    "total": ("COALESCE(shipped_at, merged_at)", "first_commit_at"),
+    "coding": ("opened_at", "first_commit_at"),
+    "review_wait": ("first_review_at", "opened_at"),
+    "editing": ("merged_at", "first_review_at"),
+    "deploy": ("shipped_at", "merged_at"),
+}
+_TRUNC_UNITS = {"day": "day", "week": "week", "month": "month"}
+
+
+def lead_time_summaries(*, query: MetricsQuery, fractions: tuple[float, ...]) -> list[tuple]:
+    """Lead-time aggregates of the counted PRs, computed by PostgreSQL: one row per period
+    (the UTC period of the PR's end, a date) and a last row for the whole range (None):
+
+        (period, pull_requests, merge_based, title_failed,
+         then per LEAD_TIME_SPANS: count, [percentile for each of `fractions`])
+
+    Percentiles are `percentile_cont`, the interpolation `calculations.percentile` does (a
+    test holds the two paths equal). Raw SQL around the ORM's query of the counted PRs,
+    because Django has no GROUP BY ROLLUP: one pass gives the periods and the range, and
+    the timestamps (`shipped_at` may be a subquery) are computed once per PR.
+    """
+    counted = (
+        pull_requests_counted(query=query)
+        .order_by()
+        .values(
+            "first_commit_at",
+            "opened_at",
+            "first_review_at",
+            "merged_at",
+            "shipped_at",
+            title_failed=ExpressionWrapper(failure_title_q(), output_field=models.BooleanField()),
+        )
+    )
+    sql, params = counted.query.sql_with_params()
+    unit = _TRUNC_UNITS[query.granularity]
+    spans = ", ".join(
+        f"DATE_PART('epoch', {later} - {earlier}) AS {name}"
+        for name, (later, earlier) in LEAD_TIME_SPANS.items()
+    )
+    fraction_array = "ARRAY[" + ", ".join(str(float(f)) for f in fractions) + "]"
+    # A part never goes below zero (`calculations._seconds`); NULL (an unknown end) stays
+    # NULL, which COUNT and percentile_cont skip.
+    aggregates = ", ".join(
+        f"COUNT({name}), percentile_cont({fraction_array}) WITHIN GROUP "
+        f"(ORDER BY CASE WHEN {name} < 0 THEN 0.0 ELSE {name} END)"
+        for name in LEAD_TIME_SPANS
+    )
+    # Only constants and the ORM's own SQL are interpolated; values travel as params.
+    statement = f"""
+        SELECT period, COUNT(*), COUNT(*) FILTER (WHERE shipped_at IS NULL),
+            COUNT(*) FILTER (WHERE title_failed), {aggregates}
+        FROM (
+            SELECT prs.*, {spans}, (DATE_TRUNC('{unit}',
+                COALESCE(shipped_at, merged_at) AT TIME ZONE 'UTC'))::date AS period
+            FROM ({sql}) AS prs
+        ) AS counted
+        GROUP BY ROLLUP (period) ORDER BY period NULLS LAST
+    """  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        return cursor.fetchall()
+
+
 def pull_request_title_failure_counts(*, query: MetricsQuery) -> dict[str, int]:
     return pull_requests_counted(query=query).aggregate(
         total=Count("pk"), failed=Count("pk", filter=failure_title_q())

@@ -1,0 +1,95 @@
+"""On PostgreSQL the metrics are aggregated in the database; on SQLite in Python. Both paths
+must give the same numbers: this runs each over the synthetic organization (log-normal
+timings, unknown parts, merge-based repositories, bots, tests, tags) and compares them.
+
+CI runs the suite on PostgreSQL, where both paths exist; SQLite has only one path to run.
+"""
+
+from dataclasses import asdict
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from django.db import connection
+
+from deployments.dataset import SCALES, dataset_generate
+from metrics import calculations
+from metrics.query import MetricsQuery
+from tests.factories import make_repository
+from tests.metrics.helpers import at, make_deployment, make_merged_pr
+
+END = datetime(2026, 1, 5, tzinfo=UTC)
+HOUR = timedelta(hours=1)
+
+
+def _close(left, right) -> bool:
+    """Equal, with percentiles allowed to differ in the last bits of the interpolation."""
+    if isinstance(left, dict):
+        return left.keys() == right.keys() and all(_close(left[k], right[k]) for k in left)
+    if isinstance(left, float) and isinstance(right, float):
+        return left == pytest.approx(right, rel=1e-9)
+    return left == right
+
+
+@pytest.fixture
+def synthetic(db):
+    if connection.vendor != "postgresql":
+        pytest.skip("only PostgreSQL has a second (in-database) path to compare")
+    organization = dataset_generate(
+        slug="parity", scale=SCALES["small"], seed=5, end=END
+    ).organization
+    _add_odd_pull_requests(organization)
+    return organization
+
+
+def _add_odd_pull_requests(organization):
+    """What the generator never makes: parts that would be negative (commits pushed after
+    the PR opened, a review before it), unknown parts (history imported from git), in a
+    repository that is never deployed (lead time ends at the merge) and in one that is."""
+    author = organization.contributors.filter(is_tracked=True, is_bot=False).first()
+    quiet = make_repository(organization, "parity/quiet")
+    busy = make_repository(organization, "parity/busy")
+    for day in range(1, 29):
+        merged = at(f"2025-12-{day:02d}", 12)
+        odd = [
+            # first commit after opening; review before opening
+            dict(
+                first_commit_at=merged - 5 * HOUR,
+                opened_at=merged - 9 * HOUR,
+                first_review_at=merged - 10 * HOUR,
+            ),
+            # imported from git: no opening, no review
+            dict(first_commit_at=merged - day * HOUR),
+            # no first commit known at all
+            dict(first_commit_at=None, opened_at=merged - 2 * HOUR),
+        ]
+        for fields in odd:
+            make_merged_pr(quiet, author=author, merged_at=merged, **fields)
+            shipped = make_merged_pr(busy, author=author, merged_at=merged, **fields)
+            make_deployment(
+                organization,
+                commits=[shipped.commit],
+                pull_requests=[shipped],
+                deployed_at=merged + (day % 4) * HOUR,
+            )
+
+
+QUERIES = [
+    {"start": date(2024, 1, 1), "end": date(2026, 1, 4), "granularity": "month"},
+    {"start": date(2025, 10, 13), "end": date(2026, 1, 4)},
+    {"start": date(2025, 12, 1), "end": date(2026, 1, 4), "granularity": "day"},
+    {"start": date(2025, 6, 4), "end": date(2025, 9, 17), "statistic": "p90"},
+    {"start": date(2025, 1, 6), "end": date(2026, 1, 4), "teams": ("team-01", "team-02")},
+    {"start": date(2025, 1, 6), "end": date(2026, 1, 4), "tags": ("release",)},
+    {"start": date(2025, 1, 6), "end": date(2026, 1, 4), "environments": ("staging",)},
+    {"start": date(2025, 1, 6), "end": date(2026, 1, 4), "repositories": ("parity/service-001",)},
+    {"start": date(2030, 1, 7), "end": date(2030, 2, 3)},  # nothing in range
+]
+
+
+def test_lead_time_is_the_same_in_the_database_and_in_python(synthetic):
+    for fields in QUERIES:
+        query = MetricsQuery(organization=synthetic, **fields)
+        in_database = asdict(calculations._change_lead_time_in_database(query))
+        in_python = asdict(calculations._change_lead_time_in_python(query))
+        assert _close(in_database, in_python), fields
+        assert in_python["pull_requests"] > 0 or fields["start"].year == 2030, fields
