@@ -505,12 +505,20 @@ def _write_deployments(writer, organization, plan, repository_ids, people_ids, c
         return people_ids[plan.commits[sha][1]] if sha in commit_ids else None
 
     sent = (
-        (organization.pk, pk, sha, position, commit_ids.get(sha), contributor_id(sha))
+        (
+            organization.pk,
+            pk,
+            sha,
+            position,
+            deployment.deployed_at,
+            commit_ids.get(sha),
+            contributor_id(sha),
+        )
         for pk, deployment in pairs
         for position, sha in enumerate(deployment.shas)
     )
-    columns = ["organization_id", "deployment_id", "sha", "position", "commit_id"]
-    columns.append("contributor_id")
+    columns = ["organization_id", "deployment_id", "sha", "position", "deployed_at"]
+    columns += ["commit_id", "contributor_id"]
     writer.write(DeploymentCommit, columns, sent)
     shipped = ((pk, pr_ids[index]) for pk, d in pairs for index in d.pull_requests)
     writer.write(DeploymentPullRequest, ["deployment_id", "pull_request_id"], shipped)

@@ -62,6 +62,9 @@ class DeploymentCommit(models.Model):
     )
     sha = models.CharField(max_length=40)
     position = models.PositiveIntegerField()
+    # The deployment's deployed_at, copied when the SHAs are stored (a replacement stores
+    # them again), so the metrics read a time range of commits by index, not by join.
+    deployed_at = models.DateTimeField()
     commit = models.ForeignKey(
         Commit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -87,6 +90,9 @@ class DeploymentCommit(models.Model):
         indexes = [
             models.Index(fields=["organization", "sha"], name="deployment_commit_org_sha"),
             models.Index(fields=["commit"], name="deployment_commit_commit"),
+            models.Index(
+                fields=["organization", "deployed_at"], name="deployment_commit_org_time"
+            ),
             # Index-only status and team attribution for a range of deployments.
             models.Index(
                 fields=["deployment", "contributor", "commit"], name="deployment_commit_people"

@@ -191,6 +191,7 @@ def _deployment_commits_replace(
             deployment=deployment,
             sha=sha,
             position=position,
+            deployed_at=deployment.deployed_at,
         )
         for position, sha in enumerate(deployment.shas)
     ]

@@ -158,13 +158,8 @@ def _zero_filled(periods: list[date], counts: dict[date, int]) -> dict[date, int
     return {period: counts.get(period, 0) for period in periods}
 
 
-def _selected(fact: selectors.DeploymentFact, query: MetricsQuery) -> bool:
-    """In the query's team selection (every deployment when no team is selected)."""
-    return not query.teams or not fact.teams.isdisjoint(query.teams)
-
-
 def deployment_frequency(
-    *, query: MetricsQuery, deployments: list[selectors.DeploymentFact] | None = None
+    *, query: MetricsQuery, deployments: selectors.DeploymentCounts | None = None
 ) -> Frequency:
     """Deployment Frequency: counted deployments per period (UTC day, week starting
     Monday, or month), zero-filled, grouped by `deployed_at`.
@@ -182,27 +177,24 @@ def deployment_frequency(
     per person = those deployments / the tracked people (not bots) in those teams.
     Deployments per week = deployments in the range / (days in the range / 7).
 
-    `deployments`: the query's `deployment_facts`, when the caller already has them.
+    `deployments`: the query's `deployment_counts`, when the caller already has them.
     """
     periods = period_starts(query=query)
     if deployments is None:
-        deployments = selectors.deployment_facts(query=query)
+        deployments = selectors.deployment_counts(query=query)
     selected, organization = defaultdict(int), defaultdict(int)
     status_totals: dict[str, int] = defaultdict(int)
-    teams: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))
-    for fact in deployments:
-        period = period_start(fact.deployed_at, query.granularity)
-        chosen = _selected(fact, query)
+    for (day, status, _failed, chosen), count in deployments.by_status.items():
+        period = period_start(day, query.granularity)
         if chosen:
-            status_totals[fact.status] += 1
-        if fact.status in selectors.ORGANIZATION_LINE:
-            organization[period] += 1
+            status_totals[status] += count
+        if status in selectors.ORGANIZATION_LINE:
+            organization[period] += count
             if chosen:
-                selected[period] += 1
-        if fact.status == Status.COUNTED:
-            for slug in fact.teams:
-                if not query.teams or slug in query.teams:
-                    teams[slug][period] += 1
+                selected[period] += count
+    teams: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))
+    for (day, slug), count in deployments.by_team.items():
+        teams[slug][period_start(day, query.granularity)] += count
     total = sum(selected.values())
     return Frequency(
         periods=periods,
@@ -431,7 +423,7 @@ def _rate(part: int, whole: int) -> float | None:
 def change_failure_rate(
     *,
     query: MetricsQuery,
-    deployments: list[selectors.DeploymentFact] | None = None,
+    deployments: selectors.DeploymentCounts | None = None,
     lead_times: LeadTimes | None = None,
 ) -> Failures:
     """Change Failure Rate and failed-deployment recovery time, from deployment tags.
@@ -446,17 +438,16 @@ def change_failure_rate(
     Shown beside it, the reference's rule: the share of counted PRs whose title contains
     rollback, hotfix, revert or [cfr] (case-insensitive).
 
-    `deployments`, `lead_times`: the query's `deployment_facts` and `change_lead_time`,
+    `deployments`, `lead_times`: the query's `deployment_counts` and `change_lead_time`,
     when the caller already has them (lead times read the same counted PRs' titles).
     """
     if deployments is None:
-        deployments = selectors.deployment_facts(query=query)
-    counted = [
-        fact
-        for fact in deployments
-        if fact.status in selectors.ORGANIZATION_LINE and _selected(fact, query)
-    ]
-    failed = sum(fact.failed for fact in counted)
+        deployments = selectors.deployment_counts(query=query)
+    counted = failed = 0
+    for (_day, status, is_failed, chosen), count in deployments.by_status.items():
+        if status in selectors.ORGANIZATION_LINE and chosen:
+            counted += count
+            failed += count if is_failed else 0
     recoveries = selectors.failed_deployment_recoveries(query=query)
     durations = [_seconds(failed_at, recovered_at) for failed_at, recovered_at in recoveries]
     if lead_times is None:
@@ -464,9 +455,9 @@ def change_failure_rate(
     else:  # the same counted PRs, already read for lead time
         titles = {"total": lead_times.pull_requests, "failed": lead_times.title_rule_failed}
     return Failures(
-        deployments=len(counted),
+        deployments=counted,
         failed=failed,
-        rate=_rate(failed, len(counted)),
+        rate=_rate(failed, counted),
         recovery_time=summarize([value for value in durations if value is not None]),
         unrecovered=sum(value is None for value in durations),
         title_rule_pull_requests=titles["total"],

@@ -53,7 +53,7 @@ class MetricsReport:
 
 
 def metrics_report(*, query: MetricsQuery) -> MetricsReport:
-    deployments = selectors.deployment_facts(query=query)
+    deployments = selectors.deployment_counts(query=query)
     frequency = deployment_frequency(query=query, deployments=deployments)
     lead_times = change_lead_time(query=query)
     failures = change_failure_rate(query=query, deployments=deployments, lead_times=lead_times)

@@ -7,7 +7,7 @@ calculations module turns these querysets into numbers.
 import json
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from django.db import connection, models
 from django.db.models import (
@@ -18,6 +18,7 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
+    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -103,7 +104,7 @@ def deployments_with_status(
 ) -> QuerySet[Deployment]:
     """Annotates `status`: counted, bots only, or the first reason it is left out.
 
-    Same rule as `deployment_facts`; the most common answer (a human commit: counted) is
+    Same rule as `deployment_counts`; the most common answer (a human commit: counted) is
     tested first, so most deployments cost one index probe.
     """
     matched = DeploymentCommit.objects.filter(deployment=OuterRef("pk"), commit__isnull=False)
@@ -164,14 +165,13 @@ def period_trunc(field: str, granularity: str) -> Trunc:
 
 
 @dataclass(frozen=True)
-class DeploymentFact:
-    """One deployment in the query's slice, as the report needs it."""
+class DeploymentCounts:
+    """The range's deployments, counted by the database (`deployment_counts`)."""
 
-    deployed_at: datetime
-    status: str
-    failed: bool
-    # Teams of its tracked human contributors: the teams it is attributed to.
-    teams: frozenset[str]
+    # (period, status, failed, in the team selection) -> deployments
+    by_status: dict[tuple[date, str, bool, bool], int]
+    # (period, team slug) -> counted deployments attributed to that team
+    by_team: dict[tuple[date, str], int]
 
 
 # A deployment's best matched-commit contributor, and the status it gives when it is not
@@ -186,62 +186,122 @@ _STATUS_BY_RANK = {
 }
 
 
-def deployment_facts(*, query: MetricsQuery) -> list[DeploymentFact]:
-    """Every deployment in the range and slice of `query` (teams ignored: each fact names
-    its teams), classified once per request in three queries whose size is the range's
-    deployments and matched commits, never the organization's history."""
+def _human_commit_q(prefix: str = "") -> Q:
+    """A matched commit by a tracked human contributor: what makes a deployment count."""
+    return Q(
+        **{
+            f"{prefix}commit__isnull": False,
+            f"{prefix}contributor__is_tracked": True,
+            f"{prefix}contributor__is_bot": False,
+        }
+    )
+
+
+def _commits_in_range_q(query: MetricsQuery) -> Q:
+    """The query's deployments' SHAs, found by the (organization, deployed_at) index."""
+    return _slice_q(query, prefix="deployment__") & Q(
+        organization=query.organization,
+        deployed_at__gte=query.start_at,
+        deployed_at__lt=query.end_before,
+    )
+
+
+def _period_date(value) -> date:
+    """A truncated period from raw SQL: a datetime (PostgreSQL) or its text (SQLite)."""
+    return value.date() if isinstance(value, datetime) else date.fromisoformat(value[:10])
+
+
+def deployment_counts(*, query: MetricsQuery) -> DeploymentCounts:
+    """Every deployment in the range and slice of `query`, classified and counted by the
+    database (teams do not narrow it: each count says whether it is in the team
+    selection), so a page moves a few hundred numbers whatever the range.
+
+    A deployment's rank is the best of its sent SHAs (`_STATUS_BY_RANK`): an unknown SHA,
+    a commit by an untracked or unknown author, by a tracked bot, by a tracked human.
+    """
     organization = query.organization
     deployments = (
         Deployment.objects.filter(_slice_q(query))
-        .annotate(failed=ExpressionWrapper(failure_q(), output_field=models.BooleanField()))
         .order_by()
-        .values_list("pk", as_text("deployed_at"), "is_test", "environment_name", "failed")
-    )
-    # Each deployment's best contributor, ranked as `_STATUS_BY_RANK` reads them: a
-    # tracked human beats a tracked bot beats any other matched commit. One pass with a
-    # dict lookup per matched commit, no per-deployment lists.
-    rank: dict[int | None, int] = defaultdict(lambda: _UNTRACKED)
-    teams: dict[int, frozenset[str]] = {}
-    contributor_teams: dict[int, set[str]] = defaultdict(set)
-    for contributor_id, is_tracked, is_bot, team in Contributor.objects.filter(
-        organization=organization
-    ).values_list("pk", "is_tracked", "is_bot", "teams__slug"):
-        rank[contributor_id] = (_HUMAN if not is_bot else _BOT) if is_tracked else _UNTRACKED
-        if team is not None and is_tracked and not is_bot:
-            contributor_teams[contributor_id].add(team)
-    for contributor_id, slugs in contributor_teams.items():
-        teams[contributor_id] = frozenset(slugs)
-    best: dict[int, int] = {}
-    attributed: dict[int, frozenset[str]] = {}
-    for deployment_id, contributor_id in (
-        DeploymentCommit.objects.filter(
-            _slice_q(query, prefix="deployment__"),
-            organization=organization,
-            commit__isnull=False,
+        .values(
+            "id",
+            "is_test",
+            "environment_name",
+            period=period_trunc("deployed_at", query.granularity),
+            failed=ExpressionWrapper(failure_q(), output_field=models.BooleanField()),
         )
+    )
+    ranks = (
+        DeploymentCommit.objects.filter(_commits_in_range_q(query))
         .order_by()
-        .values_list("deployment_id", "contributor_id")
-    ):
-        value = rank[contributor_id]
-        if value > best.get(deployment_id, _NONE):
-            best[deployment_id] = value
-        slugs = teams.get(contributor_id)
-        if slugs:
-            attributed[deployment_id] = attributed.get(deployment_id, frozenset()) | slugs
+        .values("deployment_id")
+        .annotate(
+            best=Max(
+                Case(
+                    When(commit__isnull=True, then=Value(_NONE)),
+                    When(_human_commit_q(), then=Value(_HUMAN)),
+                    When(contributor__is_tracked=True, then=Value(_BOT)),
+                    default=Value(_UNTRACKED),
+                )
+            ),
+            # In the team selection: a matched commit by a tracked human of those teams.
+            selected=Max(
+                Case(
+                    When(
+                        _human_commit_q() & Q(contributor__teams__slug__in=query.teams),
+                        then=Value(1),
+                    ),
+                    default=Value(0),
+                )
+            )
+            if query.teams
+            else Value(1),
+        )
+    )
+    deployments_sql, deployments_params = deployments.query.sql_with_params()
+    ranks_sql, ranks_params = ranks.query.sql_with_params()
+    # Django cannot join a queryset to a grouped one, so the two ORM queries are joined
+    # here: one index range scan of the SHAs, one hash join, one grouping.
+    statement = f"""
+        SELECT d.period, COALESCE(r.best, {_NONE}), d.is_test, d.environment_name, d.failed,
+            COALESCE(r.selected, 0), COUNT(*)
+        FROM ({deployments_sql}) AS d LEFT JOIN ({ranks_sql}) AS r ON r.deployment_id = d.id
+        GROUP BY 1, 2, 3, 4, 5, 6
+    """  # noqa: S608 (only the ORM's SQL and a constant are interpolated)
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [*deployments_params, *ranks_params])
+        rows = cursor.fetchall()
     counted_environments = set(organization.counted_environments or ())
-    no_teams: frozenset[str] = frozenset()
-    facts = []
-    for pk, deployed_at, is_test, environment, failed in deployments:
+    by_status: dict[tuple[date, str, bool, bool], int] = defaultdict(int)
+    for period, rank, is_test, environment, failed, chosen, count in rows:
         if is_test:
             status = Status.TEST
         elif counted_environments and environment not in counted_environments:
             status = Status.ENVIRONMENT_NOT_COUNTED
         else:
-            status = _STATUS_BY_RANK[best.get(pk, _NONE)]
-        facts.append(
-            DeploymentFact(moment(deployed_at), status, bool(failed), attributed.get(pk, no_teams))
+            status = _STATUS_BY_RANK[rank]
+        by_status[(_period_date(period), status, bool(failed), bool(chosen))] += count
+
+    # A team's deployments: counted ones (not a test, counted environment) with a matched
+    # commit by a tracked human in that team. (One filter call: separate calls would join
+    # the team relation twice.)
+    team_q = _commits_in_range_q(query) & _human_commit_q()
+    team_q &= Q(deployment__is_test=False, contributor__teams__isnull=False)
+    if counted_environments:
+        team_q &= Q(deployment__environment_name__in=counted_environments)
+    if query.teams:
+        team_q &= Q(contributor__teams__slug__in=query.teams)
+    team_counts = (
+        DeploymentCommit.objects.filter(team_q)
+        .order_by()
+        .values(
+            period=period_trunc("deployed_at", query.granularity),
+            slug=F("contributor__teams__slug"),
         )
-    return facts
+        .annotate(count=Count("deployment", distinct=True))
+    )
+    by_team = {(row["period"].date(), row["slug"]): row["count"] for row in team_counts}
+    return DeploymentCounts(by_status=dict(by_status), by_team=by_team)
 
 
 def team_people_count(*, organization: Organization, team_slugs) -> int:

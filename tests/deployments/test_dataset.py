@@ -7,7 +7,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db.models import Min
+from django.db.models import F, Min
 
 from deployments.dataset import SCALES, dataset_generate
 from deployments.models import Deployment, DeploymentCommit, DeploymentPullRequest
@@ -85,6 +85,10 @@ def test_it_creates_the_small_scale_exactly():
     }
     unknown = DeploymentCommit.objects.filter(organization=organization, commit__isnull=True)
     assert 15 <= unknown.values("deployment").distinct().count() <= 25
+    # Every stored SHA carries its deployment's deployed_at, as storing them does.
+    stored = DeploymentCommit.objects.filter(organization=organization)
+    assert stored.count() > SMALL.deployments
+    assert not stored.exclude(deployed_at=F("deployment__deployed_at")).exists()
     tags = {tag for tags in deployments.values_list("tags", flat=True) for tag in tags}
     assert {"is_failure", "rollback", "ci", "release"} <= tags
 

@@ -49,6 +49,7 @@ def make_deployment(
                 deployment=deployment,
                 sha=sha,
                 position=position,
+                deployed_at=deployed_at,
                 commit=commits[position] if position < len(commits) else None,
                 contributor=commits[position].contributor if position < len(commits) else None,
             )
