@@ -2,11 +2,11 @@
 <script type="application/json"> and static/js/dashboard.js draws it (no inline script).
 
 Every point carries its period start in `customdata`, which is what a click navigates to.
+
+Figures are plain dicts in plotly's figure schema: building them through
+plotly.graph_objects validated every property (a fifth of a dashboard with 40 teams), so
+tests/metrics/test_charts.py validates them with graph_objects instead.
 """
-
-import json
-
-import plotly.graph_objects as go
 
 from metrics.calculations import HOUR, LEAD_TIME_PARTS
 from metrics.report import MetricsReport
@@ -43,9 +43,8 @@ def _layout(*, y_title: str, barmode: str = "group", height: int = 320) -> dict:
     }
 
 
-def _as_json(figure: go.Figure) -> dict:
-    # Through plotly's own encoder, so dates and numbers serialise the way plotly.js expects.
-    return json.loads(figure.to_json())
+def _figure(traces: list[dict], layout: dict) -> dict:
+    return {"data": traces, "layout": layout}
 
 
 def _hours(seconds: float | None) -> float | None:
@@ -56,57 +55,68 @@ def deployment_frequency_figure(report: MetricsReport, team_names: dict[str, str
     """Bars per team, the organization line in grey."""
     frequency = report.frequency
     x = [period.isoformat() for period in report.periods]
-    figure = go.Figure(layout=_layout(y_title="Deployments"))
-    for index, (slug, counts) in enumerate(frequency.teams.items()):
-        figure.add_bar(
-            name=team_names.get(slug, slug),
-            x=x,
-            y=list(counts.values()),
-            customdata=x,
-            marker_color=TEAM_COLORS[index % len(TEAM_COLORS)],
-            hovertemplate="%{y} deployments<extra>%{fullData.name}</extra>",
-        )
-    figure.add_scatter(
-        name="Organization",
-        x=x,
-        y=list(frequency.organization.values()),
-        customdata=x,
-        mode="lines+markers",
-        line={"color": ORGANIZATION_GREY, "width": 2},
-        hovertemplate="%{y} deployments<extra>Organization</extra>",
+    traces = [
+        {
+            "type": "bar",
+            "name": team_names.get(slug, slug),
+            "x": x,
+            "y": list(counts.values()),
+            "customdata": x,
+            "marker": {"color": TEAM_COLORS[index % len(TEAM_COLORS)]},
+            "hovertemplate": "%{y} deployments<extra>%{fullData.name}</extra>",
+        }
+        for index, (slug, counts) in enumerate(frequency.teams.items())
+    ]
+    traces.append(
+        {
+            "type": "scatter",
+            "name": "Organization",
+            "x": x,
+            "y": list(frequency.organization.values()),
+            "customdata": x,
+            "mode": "lines+markers",
+            "line": {"color": ORGANIZATION_GREY, "width": 2},
+            "hovertemplate": "%{y} deployments<extra>Organization</extra>",
+        }
     )
-    return _as_json(figure)
+    return _figure(traces, _layout(y_title="Deployments"))
 
 
 def lead_time_figure(report: MetricsReport) -> dict:
     """The chosen statistic of each lead-time part per period, stacked, in hours."""
     statistic = report.query.statistic
     x = [period.isoformat() for period in report.periods]
-    figure = go.Figure(layout=_layout(y_title="Hours", barmode="stack"))
+    traces = []
     for part in LEAD_TIME_PARTS:
         summaries = [report.lead_times.periods[period].parts[part] for period in report.periods]
-        figure.add_bar(
-            name=PART_NAMES[part],
-            x=x,
-            y=[_hours(summary.statistic(statistic)) for summary in summaries],
-            customdata=x,
-            text=[summary.count for summary in summaries],
-            textposition="none",
-            marker_color=PART_COLORS[part],
-            hovertemplate="%{y} h (%{text} PRs)<extra>%{fullData.name}</extra>",
+        traces.append(
+            {
+                "type": "bar",
+                "name": PART_NAMES[part],
+                "x": x,
+                "y": [_hours(summary.statistic(statistic)) for summary in summaries],
+                "customdata": x,
+                "text": [summary.count for summary in summaries],
+                "textposition": "none",
+                "marker": {"color": PART_COLORS[part]},
+                "hovertemplate": "%{y} h (%{text} PRs)<extra>%{fullData.name}</extra>",
+            }
         )
     totals = [report.lead_times.periods[period].lead_time for period in report.periods]
-    figure.add_scatter(
-        name=f"Lead time ({STATISTIC_NAMES[statistic].lower()})",
-        x=x,
-        y=[_hours(summary.statistic(statistic)) for summary in totals],
-        customdata=x,
-        text=[summary.count for summary in totals],
-        mode="markers",
-        marker={"color": "#212529", "symbol": "diamond", "size": 8},
-        hovertemplate="%{y} h (%{text} PRs)<extra>Lead time</extra>",
+    traces.append(
+        {
+            "type": "scatter",
+            "name": f"Lead time ({STATISTIC_NAMES[statistic].lower()})",
+            "x": x,
+            "y": [_hours(summary.statistic(statistic)) for summary in totals],
+            "customdata": x,
+            "text": [summary.count for summary in totals],
+            "mode": "markers",
+            "marker": {"color": "#212529", "symbol": "diamond", "size": 8},
+            "hovertemplate": "%{y} h (%{text} PRs)<extra>Lead time</extra>",
+        }
     )
-    return _as_json(figure)
+    return _figure(traces, _layout(y_title="Hours", barmode="stack"))
 
 
 def deploy_time_figure(report: MetricsReport) -> dict:
@@ -114,16 +124,15 @@ def deploy_time_figure(report: MetricsReport) -> dict:
     statistic = report.query.statistic
     x = [period.isoformat() for period in report.periods]
     summaries = [report.lead_times.periods[period].deploy_time for period in report.periods]
-    figure = go.Figure(layout=_layout(y_title="Hours"))
-    figure.add_bar(
-        name=f"Deploy time ({STATISTIC_NAMES[statistic].lower()})",
-        x=x,
-        y=[_hours(summary.statistic(statistic)) for summary in summaries],
-        customdata=x,
-        text=[summary.count for summary in summaries],
-        textposition="none",
-        marker_color=PART_COLORS["deploy"],
-        hovertemplate="%{y} h (%{text} PRs)<extra>Deploy time</extra>",
-    )
-    figure.update_layout(showlegend=False)
-    return _as_json(figure)
+    trace = {
+        "type": "bar",
+        "name": f"Deploy time ({STATISTIC_NAMES[statistic].lower()})",
+        "x": x,
+        "y": [_hours(summary.statistic(statistic)) for summary in summaries],
+        "customdata": x,
+        "text": [summary.count for summary in summaries],
+        "textposition": "none",
+        "marker": {"color": PART_COLORS["deploy"]},
+        "hovertemplate": "%{y} h (%{text} PRs)<extra>Deploy time</extra>",
+    }
+    return _figure([trace], _layout(y_title="Hours") | {"showlegend": False})

@@ -5,6 +5,7 @@ import io
 import re
 from datetime import timedelta
 
+import plotly.graph_objects
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -77,6 +78,26 @@ def test_it_shows_tiles_charts_and_drilldowns(organization, member_client):
     # No inline script: every <script> either loads a file or carries JSON data.
     for tag in re.findall(r"<script[^>]*>", content):
         assert "src=" in tag or 'type="application/json"' in tag
+
+
+def test_its_figures_are_valid_plotly_figures_with_the_report_numbers(organization, member_client):
+    build_history(organization, deployments=3, pull_requests=6)
+    build_history(organization, deployments=2, pull_requests=2, prefix="api")
+
+    charts = member_client.get(f"/?{RANGE}&granularity=day").context["charts"]
+
+    for figure in charts.values():
+        # graph_objects validates every property and raises on an unknown or bad one.
+        plotly.graph_objects.Figure(figure)
+    frequency = {trace["name"]: trace for trace in charts["frequency"]["data"]}
+    assert frequency["Team web"]["y"][:4] == [1, 1, 1, 0]
+    assert frequency["Team api"]["y"][:4] == [1, 1, 0, 0]
+    assert frequency["Organization"]["y"][:4] == [2, 2, 1, 0]
+    assert frequency["Team web"]["customdata"][0] == "2026-01-05"
+    # First commits are all 01-04 09:00; the PRs deployed on day N end at 01-05 09:00 + N.
+    lead_time = charts["lead_time"]["data"][-1]
+    assert lead_time["y"][:3] == [24.0, 48.0, 72.0]
+    assert charts["deploy_time"]["data"][0]["y"][:3] == [1.0, 1.0, 1.0]
 
 
 def test_it_narrows_the_drilldown_to_the_clicked_period(organization, member_client):
