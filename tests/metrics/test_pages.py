@@ -7,11 +7,13 @@ from datetime import timedelta
 
 import plotly.graph_objects
 import pytest
+from django import forms
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from deployments.services import deployment_record
+from metrics.filters import QuickSelectMultiple
 from tests.factories import make_commit, make_contributor, make_repository, make_team
 from tests.metrics.helpers import at, make_deployment, make_merged_pr
 
@@ -203,3 +205,20 @@ def test_the_dashboard_query_count_is_bounded_and_independent_of_data_size(
         assert member_client.get(url).status_code == 200
 
     assert len(queries) == DASHBOARD_QUERIES
+
+
+def test_quick_select_renders_what_djangos_select_renders():
+    class Form(forms.Form):
+        choices = [("a<b", "A & B"), ("c", 'C "quoted"'), ("d", "D")]
+        quick = forms.MultipleChoiceField(
+            choices=choices, required=False, widget=QuickSelectMultiple
+        )
+        django = forms.MultipleChoiceField(choices=choices, required=False)
+
+    form = Form({"quick": ["a<b", "d"], "django": ["a<b", "d"]})
+
+    def normalized(html: str) -> str:
+        return re.sub(r">\s+<", "><", str(html)).replace("django", "quick")
+
+    assert normalized(form["quick"]) == normalized(form["django"])
+    assert 'value="a&lt;b" selected>A &amp; B<' in str(form["quick"])
