@@ -9,20 +9,67 @@ def _link_on_commit_data_changed(sender, *, organization, shas, **kwargs):
 
 def _contributor_follow_commit(sender, *, instance, **kwargs):
     # Commits are immutable by SHA except in the admin; keep the linked copies in step.
+    from deployments.attribution import deployments_attribute
     from deployments.models import DeploymentCommit
 
-    DeploymentCommit.objects.filter(commit=instance).exclude(
+    moved = DeploymentCommit.objects.filter(commit=instance).exclude(
         contributor_id=instance.contributor_id
-    ).update(contributor_id=instance.contributor_id)
+    )
+    deployment_ids = set(moved.values_list("deployment_id", flat=True))
+    if deployment_ids:
+        moved.update(contributor_id=instance.contributor_id)
+        deployments_attribute(deployment_ids=deployment_ids)
+
+
+def _attribute_contributors(sender, *, contributor_ids, **kwargs):
+    from deployments.attribution import contributors_attribute
+
+    contributors_attribute(contributor_ids=contributor_ids)
+
+
+def _attribute_saved_contributor(sender, *, instance, created, **kwargs):
+    if not created:  # a new contributor has no commits yet
+        _attribute_contributors(sender, contributor_ids=[instance.pk])
+
+
+def _attribute_team_members(sender, *, instance, action, reverse, pk_set, **kwargs):
+    """Contributor.teams changed, from either side (contributor.teams or team.contributors)."""
+    from organizations.models import Contributor
+
+    if action == "pre_clear" and reverse:  # a team is emptied: remember who was in it
+        instance._cleared_member_ids = list(instance.contributors.values_list("pk", flat=True))
+    if action not in ("post_add", "post_remove", "post_clear"):
+        return
+    if not reverse:
+        contributor_ids = [instance.pk]
+    elif action == "post_clear":
+        contributor_ids = getattr(instance, "_cleared_member_ids", [])
+    else:
+        contributor_ids = list(pk_set or ())
+    _attribute_contributors(Contributor, contributor_ids=contributor_ids)
+
+
+def _remember_deleted_contributor_deployments(sender, *, instance, **kwargs):
+    from deployments.attribution import contributors_deployments
+
+    instance._deployment_ids = contributors_deployments(contributor_ids=[instance.pk])
+
+
+def _attribute_after_contributor_deleted(sender, *, instance, **kwargs):
+    from deployments.attribution import deployments_attribute
+
+    deployments_attribute(deployment_ids=getattr(instance, "_deployment_ids", ()))
 
 
 class DeploymentsConfig(AppConfig):
     name = "deployments"
 
     def ready(self):
-        from django.db.models.signals import post_save
+        from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 
         from deployments import schema  # noqa: F401 - registers the bearer auth scheme
+        from organizations.models import Contributor
+        from organizations.signals import contributors_changed
         from repositories.models import Commit
         from repositories.signals import commit_data_changed
 
@@ -32,4 +79,26 @@ class DeploymentsConfig(AppConfig):
         )
         post_save.connect(
             _contributor_follow_commit, sender=Commit, dispatch_uid="deployments.contributor"
+        )
+        # Attribution (deployments.attribution) follows every change to contributors.
+        contributors_changed.connect(
+            _attribute_contributors, dispatch_uid="deployments.attribute_changed"
+        )
+        post_save.connect(
+            _attribute_saved_contributor, sender=Contributor, dispatch_uid="deployments.attr_save"
+        )
+        m2m_changed.connect(
+            _attribute_team_members,
+            sender=Contributor.teams.through,
+            dispatch_uid="deployments.attr_teams",
+        )
+        pre_delete.connect(
+            _remember_deleted_contributor_deployments,
+            sender=Contributor,
+            dispatch_uid="deployments.attr_pre_delete",
+        )
+        post_delete.connect(
+            _attribute_after_contributor_deleted,
+            sender=Contributor,
+            dispatch_uid="deployments.attr_post_delete",
         )

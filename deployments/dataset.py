@@ -20,11 +20,13 @@ from datetime import datetime, timedelta
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from deployments.attribution import organization_attribute
 from deployments.models import (
     Deployment,
     DeploymentCommit,
     DeploymentPullRequest,
     DeploymentReceipt,
+    DeploymentTeam,
 )
 from deployments.services import deployment_dedupe_key
 from organizations.models import Contributor, ContributorIdentity, Organization, Team
@@ -505,20 +507,12 @@ def _write_deployments(writer, organization, plan, repository_ids, people_ids, c
         return people_ids[plan.commits[sha][1]] if sha in commit_ids else None
 
     sent = (
-        (
-            organization.pk,
-            pk,
-            sha,
-            position,
-            deployment.deployed_at,
-            commit_ids.get(sha),
-            contributor_id(sha),
-        )
+        (organization.pk, pk, sha, position, commit_ids.get(sha), contributor_id(sha))
         for pk, deployment in pairs
         for position, sha in enumerate(deployment.shas)
     )
-    columns = ["organization_id", "deployment_id", "sha", "position", "deployed_at"]
-    columns += ["commit_id", "contributor_id"]
+    columns = ["organization_id", "deployment_id", "sha", "position", "commit_id"]
+    columns.append("contributor_id")
     writer.write(DeploymentCommit, columns, sent)
     shipped = ((pk, pr_ids[index]) for pk, d in pairs for index in d.pull_requests)
     writer.write(DeploymentPullRequest, ["deployment_id", "pull_request_id"], shipped)
@@ -572,6 +566,12 @@ def dataset_generate(*, slug: str, scale: Scale, seed: int = 1, end: datetime) -
     args = (writer, organization, plan, repository_ids)
     pr_ids = _write_pull_requests(*args, people_ids, commit_ids)
     _write_deployments(*args, people_ids, commit_ids, pr_ids)
+    # Attribution the way the live services derive it (the same function, set-based).
+    started = time.perf_counter()
+    organization_attribute(organization=organization)
+    table = DeploymentTeam._meta.db_table
+    writer.timings[table] = time.perf_counter() - started
+    writer.counts[table] = DeploymentTeam.objects.filter(organization=organization).count()
     if connection.vendor == "postgresql":
         started = time.perf_counter()
         # Fresh statistics, so the planner sees the real table sizes at once.

@@ -1,8 +1,17 @@
 from django.db import models
 
-from organizations.models import Contributor, Organization
+from organizations.models import Contributor, Organization, Team
 from repositories.models import Commit, PullRequest, Repository
 from tokens.models import ApiToken
+
+
+class ContributorRank(models.IntegerChoices):
+    """The best author among a deployment's sent SHAs, which decides whether it counts."""
+
+    NONE = 0, "No SHA matched a known commit"
+    UNTRACKED = 1, "Only commits by untracked or unknown authors"
+    BOT = 2, "Commits by tracked bots only"
+    HUMAN = 3, "A commit by a tracked person"
 
 
 class Deployment(models.Model):
@@ -27,6 +36,12 @@ class Deployment(models.Model):
     # SHA-256 of the sorted distinct SHAs: the dedupe key within org + environment.
     dedupe_key = models.CharField(max_length=64)
     receipt_count = models.PositiveIntegerField(default=1)
+    # Derived from the matched commits' contributors (deployments.attribution keeps it, and
+    # the DeploymentTeam rows, in step with linking and with contributor changes), so the
+    # metrics count a year of deployments without reading their commits.
+    contributor_rank = models.PositiveSmallIntegerField(
+        choices=ContributorRank, default=ContributorRank.NONE
+    )
     pull_requests = models.ManyToManyField(
         PullRequest, through="DeploymentPullRequest", related_name="deployments", blank=True
     )
@@ -62,9 +77,6 @@ class DeploymentCommit(models.Model):
     )
     sha = models.CharField(max_length=40)
     position = models.PositiveIntegerField()
-    # The deployment's deployed_at, copied when the SHAs are stored (a replacement stores
-    # them again), so the metrics read a time range of commits by index, not by join.
-    deployed_at = models.DateTimeField()
     commit = models.ForeignKey(
         Commit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -90,9 +102,6 @@ class DeploymentCommit(models.Model):
         indexes = [
             models.Index(fields=["organization", "sha"], name="deployment_commit_org_sha"),
             models.Index(fields=["commit"], name="deployment_commit_commit"),
-            models.Index(
-                fields=["organization", "deployed_at"], name="deployment_commit_org_time"
-            ),
             # Index-only status and team attribution for a range of deployments.
             models.Index(
                 fields=["deployment", "contributor", "commit"], name="deployment_commit_people"
@@ -116,6 +125,33 @@ class DeploymentPullRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.deployment_id} ships {self.pull_request_id}"
+
+
+class DeploymentTeam(models.Model):
+    """A team the deployment is attributed to: a tracked person of the team authored one of
+    its matched commits. Derived, like Deployment.contributor_rank; the deployment's
+    deployed_at, environment and test flag are copied (a replacement derives the rows again)
+    so a range of an organization's team lines is one index scan, without a join."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    deployment = models.ForeignKey(
+        Deployment, on_delete=models.CASCADE, related_name="team_attributions"
+    )
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+    deployed_at = models.DateTimeField()
+    environment_name = models.CharField(max_length=200)
+    is_test = models.BooleanField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["deployment", "team"], name="deployment_team_unique")
+        ]
+        indexes = [
+            models.Index(fields=["organization", "deployed_at"], name="deployment_team_org_time")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.deployment_id} for team {self.team_id}"
 
 
 class DeploymentReceipt(models.Model):

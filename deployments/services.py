@@ -17,6 +17,7 @@ from django.db.models import OuterRef, Q, Subquery
 from django.db.models.functions import Length
 from django.utils import timezone
 
+from deployments.attribution import deployments_attribute
 from deployments.models import (
     Deployment,
     DeploymentCommit,
@@ -191,7 +192,6 @@ def _deployment_commits_replace(
             deployment=deployment,
             sha=sha,
             position=position,
-            deployed_at=deployment.deployed_at,
         )
         for position, sha in enumerate(deployment.shas)
     ]
@@ -206,6 +206,8 @@ def _deployment_commits_replace(
     deployment.repository = first_matched.repository if first_matched else None
     deployment.default_title = link.default_title
     deployment.save(update_fields=["repository", "default_title", *_REPLACED_FIELDS])
+    # After the save: the team rows copy the (replaced) deployed_at.
+    deployments_attribute(deployment_ids=[deployment.id], known_empty=not replaced)
     affected = _pull_request_links_save(
         deployments=[deployment], links=links, known_empty=not replaced
     )
@@ -331,6 +333,7 @@ def _deployments_relink(*, organization: Organization, deployment_ids: list[int]
         != before[deployment_commit.pk]
     ]
     affected = _links_save(deployments=deployments, links=links, changed_commits=changed_commits)
+    deployments_attribute(deployment_ids={row.deployment_id for row in changed_commits})
     pull_requests_refresh_deploy_moment(pull_request_ids=affected)
 
 

@@ -1,12 +1,13 @@
 """The metric definitions. Each function's docstring is the definition; the dashboard, the
 CSV downloads and GET /api/v1/metrics all call these functions, so they cannot disagree.
 
-How the work is split between the database and Python, identically on PostgreSQL and
-SQLite: the database filters, classifies (Exists / Case), buckets (Trunc) and counts
-(aggregates) deployments. Percentiles are computed here, from the database-filtered
-timestamps of the counted pull requests, with the same linear interpolation PostgreSQL's
-`percentile_cont` uses: SQLite has no percentile function, and one implementation means
-one answer.
+How the work is split between the database and Python: the database filters, classifies
+and counts deployments (from the attribution stored at write time, see
+deployments.attribution) and returns per-period counts. Percentiles use linear
+interpolation, PostgreSQL's `percentile_cont`: on PostgreSQL the database computes them
+(`selectors.lead_time_summaries`); SQLite has no percentile function, so there the
+database-filtered timestamps come to Python (`percentile`). A test holds the two paths to
+the same numbers.
 """
 
 import math

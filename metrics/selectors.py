@@ -18,7 +18,6 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
-    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -29,7 +28,13 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce, NullIf, StrIndex, Trunc, Upper
 from django.db.models.lookups import GreaterThan
 
-from deployments.models import Deployment, DeploymentCommit, DeploymentPullRequest
+from deployments.models import (
+    ContributorRank,
+    Deployment,
+    DeploymentCommit,
+    DeploymentPullRequest,
+    DeploymentTeam,
+)
 from metrics.query import MetricsQuery
 from organizations.models import Contributor, Organization
 from repositories.models import PullRequest
@@ -91,23 +96,21 @@ def counted_deployments(*, organization: Organization) -> QuerySet[Deployment]:
     return queryset
 
 
-def _people_commits(**conditions) -> QuerySet[DeploymentCommit]:
-    """The deployment's matched commits by tracked contributors (DeploymentCommit keeps the
-    commit's contributor, so this reads only the deployment_commit_people index)."""
-    return DeploymentCommit.objects.filter(
-        deployment=OuterRef("pk"), contributor__is_tracked=True, **conditions
-    )
+# What a deployment's stored contributor rank (deployments.attribution) makes of it when it
+# is not a test and its environment counts.
+STATUS_BY_RANK = {
+    ContributorRank.NONE: Status.NO_KNOWN_COMMITS,
+    ContributorRank.UNTRACKED: Status.NO_CONTRIBUTOR_COMMITS,
+    ContributorRank.BOT: Status.BOTS_ONLY,
+    ContributorRank.HUMAN: Status.COUNTED,
+}
 
 
 def deployments_with_status(
     queryset: QuerySet[Deployment], *, organization: Organization
 ) -> QuerySet[Deployment]:
-    """Annotates `status`: counted, bots only, or the first reason it is left out.
-
-    Same rule as `deployment_counts`; the most common answer (a human commit: counted) is
-    tested first, so most deployments cost one index probe.
-    """
-    matched = DeploymentCommit.objects.filter(deployment=OuterRef("pk"), commit__isnull=False)
+    """Annotates `status`: counted, bots only, or the first reason it is left out (the same
+    rule `deployment_counts` applies)."""
     whens = [When(is_test=True, then=Value(Status.TEST))]
     if organization.counted_environments:
         whens.append(
@@ -117,12 +120,17 @@ def deployments_with_status(
             )
         )
     whens += [
-        When(Exists(_people_commits(contributor__is_bot=False)), then=Value(Status.COUNTED)),
-        When(Exists(_people_commits()), then=Value(Status.BOTS_ONLY)),
-        When(Exists(matched), then=Value(Status.NO_CONTRIBUTOR_COMMITS)),
+        When(contributor_rank=rank, then=Value(status)) for rank, status in STATUS_BY_RANK.items()
     ]
     status = Case(*whens, default=Value(Status.NO_KNOWN_COMMITS), output_field=models.CharField())
     return queryset.annotate(status=status)
+
+
+def in_teams(team_slugs) -> Exists:
+    """The deployment is attributed to any of these teams."""
+    return Exists(
+        DeploymentTeam.objects.filter(deployment=OuterRef("pk"), team__slug__in=team_slugs)
+    )
 
 
 def _slice_q(query: MetricsQuery, *, prefix: str = "") -> Q:
@@ -149,10 +157,7 @@ def deployments_filter(queryset: QuerySet[Deployment], *, query: MetricsQuery) -
         queryset.filter(_slice_q(query)), organization=query.organization
     )
     if query.teams:
-        team_commits = _people_commits(
-            contributor__is_bot=False, contributor__teams__slug__in=query.teams
-        )
-        queryset = queryset.filter(Exists(team_commits))
+        queryset = queryset.filter(in_teams(query.teams))
     return queryset
 
 
@@ -174,131 +179,60 @@ class DeploymentCounts:
     by_team: dict[tuple[date, str], int]
 
 
-# A deployment's best matched-commit contributor, and the status it gives when it is not
-# a test and its environment counts: no commit matched; only untracked or unknown authors;
-# tracked bots only (organization line); a tracked human (counted).
-_NONE, _UNTRACKED, _BOT, _HUMAN = range(4)
-_STATUS_BY_RANK = {
-    _NONE: Status.NO_KNOWN_COMMITS,
-    _UNTRACKED: Status.NO_CONTRIBUTOR_COMMITS,
-    _BOT: Status.BOTS_ONLY,
-    _HUMAN: Status.COUNTED,
-}
-
-
-def _human_commit_q(prefix: str = "") -> Q:
-    """A matched commit by a tracked human contributor: what makes a deployment count."""
-    return Q(
-        **{
-            f"{prefix}commit__isnull": False,
-            f"{prefix}contributor__is_tracked": True,
-            f"{prefix}contributor__is_bot": False,
-        }
-    )
-
-
-def _commits_in_range_q(query: MetricsQuery) -> Q:
-    """The query's deployments' SHAs, found by the (organization, deployed_at) index."""
-    return _slice_q(query, prefix="deployment__") & Q(
-        organization=query.organization,
-        deployed_at__gte=query.start_at,
-        deployed_at__lt=query.end_before,
-    )
-
-
-def _period_date(value) -> date:
-    """A truncated period from raw SQL: a datetime (PostgreSQL) or its text (SQLite)."""
-    return value.date() if isinstance(value, datetime) else date.fromisoformat(value[:10])
-
-
 def deployment_counts(*, query: MetricsQuery) -> DeploymentCounts:
-    """Every deployment in the range and slice of `query`, classified and counted by the
-    database (teams do not narrow it: each count says whether it is in the team
-    selection), so a page moves a few hundred numbers whatever the range.
-
-    A deployment's rank is the best of its sent SHAs (`_STATUS_BY_RANK`): an unknown SHA,
-    a commit by an untracked or unknown author, by a tracked bot, by a tracked human.
-    """
+    """Every deployment in the range and slice of `query`, counted by the database from the
+    attribution stored at write time, in two grouped queries: a page moves a few hundred
+    numbers whatever the range. Teams do not narrow the counts; each says whether it is in
+    the team selection."""
     organization = query.organization
-    deployments = (
+    selected = in_teams(query.teams) if query.teams else Value(True)
+    grouped = (
         Deployment.objects.filter(_slice_q(query))
         .order_by()
         .values(
-            "id",
             "is_test",
             "environment_name",
+            "contributor_rank",
             period=period_trunc("deployed_at", query.granularity),
             failed=ExpressionWrapper(failure_q(), output_field=models.BooleanField()),
+            selected=ExpressionWrapper(selected, output_field=models.BooleanField()),
         )
+        .annotate(count=Count("pk"))
     )
-    ranks = (
-        DeploymentCommit.objects.filter(_commits_in_range_q(query))
-        .order_by()
-        .values("deployment_id")
-        .annotate(
-            best=Max(
-                Case(
-                    When(commit__isnull=True, then=Value(_NONE)),
-                    When(_human_commit_q(), then=Value(_HUMAN)),
-                    When(contributor__is_tracked=True, then=Value(_BOT)),
-                    default=Value(_UNTRACKED),
-                )
-            ),
-            # In the team selection: a matched commit by a tracked human of those teams.
-            selected=Max(
-                Case(
-                    When(
-                        _human_commit_q() & Q(contributor__teams__slug__in=query.teams),
-                        then=Value(1),
-                    ),
-                    default=Value(0),
-                )
-            )
-            if query.teams
-            else Value(1),
-        )
-    )
-    deployments_sql, deployments_params = deployments.query.sql_with_params()
-    ranks_sql, ranks_params = ranks.query.sql_with_params()
-    # Django cannot join a queryset to a grouped one, so the two ORM queries are joined
-    # here: one index range scan of the SHAs, one hash join, one grouping.
-    statement = f"""
-        SELECT d.period, COALESCE(r.best, {_NONE}), d.is_test, d.environment_name, d.failed,
-            COALESCE(r.selected, 0), COUNT(*)
-        FROM ({deployments_sql}) AS d LEFT JOIN ({ranks_sql}) AS r ON r.deployment_id = d.id
-        GROUP BY 1, 2, 3, 4, 5, 6
-    """  # noqa: S608 (only the ORM's SQL and a constant are interpolated)
-    with connection.cursor() as cursor:
-        cursor.execute(statement, [*deployments_params, *ranks_params])
-        rows = cursor.fetchall()
     counted_environments = set(organization.counted_environments or ())
     by_status: dict[tuple[date, str, bool, bool], int] = defaultdict(int)
-    for period, rank, is_test, environment, failed, chosen, count in rows:
-        if is_test:
+    for row in grouped:
+        if row["is_test"]:
             status = Status.TEST
-        elif counted_environments and environment not in counted_environments:
+        elif counted_environments and row["environment_name"] not in counted_environments:
             status = Status.ENVIRONMENT_NOT_COUNTED
         else:
-            status = _STATUS_BY_RANK[rank]
-        by_status[(_period_date(period), status, bool(failed), bool(chosen))] += count
+            status = STATUS_BY_RANK[row["contributor_rank"]]
+        by_status[(row["period"].date(), status, row["failed"], row["selected"])] += row["count"]
 
-    # A team's deployments: counted ones (not a test, counted environment) with a matched
-    # commit by a tracked human in that team. (One filter call: separate calls would join
-    # the team relation twice.)
-    team_q = _commits_in_range_q(query) & _human_commit_q()
-    team_q &= Q(deployment__is_test=False, contributor__teams__isnull=False)
+    # A team's line: its counted deployments (a tracked person of the team authored one of
+    # the matched commits, so the rank is HUMAN; not a test; a counted environment). The
+    # rows carry what filters them; only a repository or tag filter joins the deployment.
+    teams = DeploymentTeam.objects.filter(
+        organization=organization,
+        deployed_at__gte=query.start_at,
+        deployed_at__lt=query.end_before,
+        is_test=False,
+    )
     if counted_environments:
-        team_q &= Q(deployment__environment_name__in=counted_environments)
+        teams = teams.filter(environment_name__in=counted_environments)
+    if query.environments:
+        teams = teams.filter(environment_name__in=query.environments)
+    if query.repositories:
+        teams = teams.filter(deployment__repository__full_name__in=query.repositories)
+    if query.tags:
+        teams = teams.filter(tags_q(query.tags, prefix="deployment__"))
     if query.teams:
-        team_q &= Q(contributor__teams__slug__in=query.teams)
+        teams = teams.filter(team__slug__in=query.teams)
     team_counts = (
-        DeploymentCommit.objects.filter(team_q)
-        .order_by()
-        .values(
-            period=period_trunc("deployed_at", query.granularity),
-            slug=F("contributor__teams__slug"),
-        )
-        .annotate(count=Count("deployment", distinct=True))
+        teams.order_by()
+        .values(period=period_trunc("deployed_at", query.granularity), slug=F("team__slug"))
+        .annotate(count=Count("pk"))
     )
     by_team = {(row["period"].date(), row["slug"]): row["count"] for row in team_counts}
     return DeploymentCounts(by_status=dict(by_status), by_team=by_team)
@@ -413,7 +347,14 @@ def pull_requests_counted(*, query: MetricsQuery) -> QuerySet[PullRequest]:
     """
     start, end = query.start_at, query.end_before
     undeployed = undeployed_repositories(organization=query.organization)
-    return pull_requests_scoped(query=query).filter(
+    queryset = pull_requests_scoped(query=query)
+    if query.environments:
+        # The environments' deploy moment is a subquery per PR; it is never after the
+        # overall one (deploy_moment), so the indexed columns narrow the PRs to try first.
+        queryset = queryset.filter(
+            Q(deploy_moment__gte=start) | Q(merged_at__gte=start, merged_at__lt=end)
+        )
+    return queryset.filter(
         Q(shipped_at__gte=start, shipped_at__lt=end)
         | Q(
             shipped_at__isnull=True,
@@ -598,15 +539,9 @@ def deployments_table(*, query: MetricsQuery) -> QuerySet[Deployment]:
 def deployment_team_names(*, deployment_ids) -> list[tuple[int, str]]:
     """(deployment id, team name) for the attributed teams of these deployments."""
     return list(
-        DeploymentCommit.objects.filter(
-            deployment_id__in=deployment_ids,
-            contributor__is_tracked=True,
-            contributor__is_bot=False,
-            contributor__teams__isnull=False,
-        )
+        DeploymentTeam.objects.filter(deployment_id__in=deployment_ids)
         .order_by()
-        .values_list("deployment_id", "contributor__teams__name")
-        .distinct()
+        .values_list("deployment_id", "team__name")
     )
 
 

@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
 from organizations.models import Contributor, ContributorIdentity, Membership, Organization, Team
-from organizations.services import contributors_merge
+from organizations.services import contributors_flag, contributors_merge
 
 
 class MembershipInline(admin.TabularInline):
@@ -57,23 +57,27 @@ class ContributorAdmin(admin.ModelAdmin):
         "merge_into_oldest",
     ]
 
-    # Metrics read is_bot / is_tracked / teams live, so each action takes effect at once.
+    # Through contributors_flag, which re-derives the deployments' attribution: each action
+    # shows in the metrics at once.
     @admin.action(description="Mark selected as bots")
     def mark_bots(self, request, queryset):
-        self.message_user(request, f"{queryset.update(is_bot=True)} marked as bots.")
+        count = contributors_flag(contributors=queryset, is_bot=True)
+        self.message_user(request, f"{count} marked as bots.")
 
     @admin.action(description="Mark selected as people (not bots)")
     def mark_people(self, request, queryset):
-        self.message_user(request, f"{queryset.update(is_bot=False)} marked as people.")
+        count = contributors_flag(contributors=queryset, is_bot=False)
+        self.message_user(request, f"{count} marked as people.")
 
     @admin.action(description="Mark selected as not contributors (ignore their work)")
     def mark_not_contributors(self, request, queryset):
-        count = queryset.update(is_tracked=False)
+        count = contributors_flag(contributors=queryset, is_tracked=False)
         self.message_user(request, f"{count} no longer counted as contributors.")
 
     @admin.action(description="Mark selected as contributors")
     def mark_contributors(self, request, queryset):
-        self.message_user(request, f"{queryset.update(is_tracked=True)} counted as contributors.")
+        count = contributors_flag(contributors=queryset, is_tracked=True)
+        self.message_user(request, f"{count} counted as contributors.")
 
     @admin.action(description="Merge selected into one person (the oldest)")
     def merge_into_oldest(self, request, queryset):

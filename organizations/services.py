@@ -5,8 +5,10 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 
 from organizations.models import Contributor, ContributorIdentity, Membership, Organization
+from organizations.signals import contributors_changed
 
 # Identity lookups are chunked so a large import stays under SQLite's bound-parameter limit.
 _LOOKUP_CHUNK = 500
@@ -192,4 +194,20 @@ def contributors_merge(*, target: Contributor, others: Iterable[Contributor]) ->
             )
     target.teams.add(*{team for other in others for team in other.teams.all()})
     Contributor.objects.filter(pk__in=[other.pk for other in others]).delete()
+    contributors_changed.send(
+        sender=Contributor, organization=target.organization, contributor_ids=[target.pk]
+    )
     return target
+
+
+def contributors_flag(*, contributors: QuerySet[Contributor], **flags) -> int:
+    """Sets `is_bot` / `is_tracked` on many contributors at once; returns how many."""
+    changed = list(contributors.values_list("pk", "organization_id"))
+    count = Contributor.objects.filter(pk__in=[pk for pk, _ in changed]).update(**flags)
+    for organization_id in {organization_id for _, organization_id in changed}:
+        contributors_changed.send(
+            sender=Contributor,
+            organization=Organization.objects.get(pk=organization_id),
+            contributor_ids=[pk for pk, owner in changed if owner == organization_id],
+        )
+    return count

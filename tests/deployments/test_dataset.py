@@ -7,13 +7,20 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db.models import F, Min
+from django.db.models import Min
 
 from deployments.dataset import SCALES, dataset_generate
-from deployments.models import Deployment, DeploymentCommit, DeploymentPullRequest
+from deployments.models import (
+    ContributorRank,
+    Deployment,
+    DeploymentCommit,
+    DeploymentPullRequest,
+    DeploymentTeam,
+)
 from deployments.services import commits_link, deployment_dedupe_key
 from organizations.models import Contributor, Organization
 from repositories.models import Commit, PullRequest
+from tests.deployments.test_attribution import recomputed, stored
 from tests.factories import make_organization
 
 END = datetime(2026, 1, 5, tzinfo=UTC)
@@ -85,10 +92,6 @@ def test_it_creates_the_small_scale_exactly():
     }
     unknown = DeploymentCommit.objects.filter(organization=organization, commit__isnull=True)
     assert 15 <= unknown.values("deployment").distinct().count() <= 25
-    # Every stored SHA carries its deployment's deployed_at, as storing them does.
-    stored = DeploymentCommit.objects.filter(organization=organization)
-    assert stored.count() > SMALL.deployments
-    assert not stored.exclude(deployed_at=F("deployment__deployed_at")).exists()
     tags = {tag for tags in deployments.values_list("tags", flat=True) for tag in tags}
     assert {"is_failure", "rollback", "ci", "release"} <= tags
 
@@ -195,3 +198,17 @@ def test_the_command_fills_a_new_organization_once():
 
     assert "already has data" in out.getvalue()
     assert organization.commits.count() == 6000
+
+
+@pytest.mark.django_db
+def test_its_attribution_is_what_the_live_rule_gives():
+    organization = _generate("attributed")
+
+    assert stored(organization) == recomputed(organization)
+    ranks = set(
+        Deployment.objects.filter(organization=organization).values_list(
+            "contributor_rank", flat=True
+        )
+    )
+    assert {ContributorRank.NONE, ContributorRank.HUMAN} <= ranks
+    assert DeploymentTeam.objects.filter(organization=organization).count() > SMALL.deployments / 2

@@ -168,19 +168,6 @@ def test_replacing_a_deployment_moves_the_deploy_moment(organization, repo):
     assert pull_request.deploy_moment == T0 + timedelta(hours=1)
 
 
-def test_stored_shas_carry_the_deployed_at_of_the_latest_replacement(organization, repo):
-    shas = [make_commit(repo, at=T0).sha, make_sha(9)]
-    record(organization, shas, deployed_at=T0 + timedelta(hours=4), received_at=T0)
-    assert set(DeploymentCommit.objects.values_list("deployed_at", flat=True)) == {
-        T0 + timedelta(hours=4)
-    }
-    record(organization, shas, deployed_at=T0, received_at=T0 + timedelta(minutes=1))
-    assert set(DeploymentCommit.objects.values_list("deployed_at", flat=True)) == {T0}
-    # An older receipt arriving late changes nothing.
-    record(organization, shas, deployed_at=T0 + timedelta(days=3), received_at=T0)
-    assert set(DeploymentCommit.objects.values_list("deployed_at", flat=True)) == {T0}
-
-
 def _history(repo):
     """Two merged PRs: #1 through its merge commit, #2 through a member commit."""
     first = make_commit(repo, "a" * 40, message="Merge #1", at=T0)

@@ -3,6 +3,7 @@
 import hashlib
 from datetime import UTC, date, datetime
 
+from deployments.attribution import deployments_attribute
 from deployments.models import Deployment, DeploymentCommit, DeploymentPullRequest
 from deployments.services import pull_requests_refresh_deploy_moment
 from metrics.query import MetricsQuery
@@ -49,13 +50,13 @@ def make_deployment(
                 deployment=deployment,
                 sha=sha,
                 position=position,
-                deployed_at=deployed_at,
                 commit=commits[position] if position < len(commits) else None,
                 contributor=commits[position].contributor if position < len(commits) else None,
             )
             for position, sha in enumerate(shas)
         ]
     )
+    deployments_attribute(deployment_ids=[deployment.pk])
     DeploymentPullRequest.objects.bulk_create(
         [DeploymentPullRequest(deployment=deployment, pull_request=pr) for pr in pull_requests]
     )
