@@ -137,7 +137,7 @@ class DeploymentTeam(models.Model):
     deployment = models.ForeignKey(
         Deployment, on_delete=models.CASCADE, related_name="team_attributions"
     )
-    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="+", db_index=False)
     deployed_at = models.DateTimeField()
     environment_name = models.CharField(max_length=200)
     is_test = models.BooleanField()
@@ -147,7 +147,8 @@ class DeploymentTeam(models.Model):
             models.UniqueConstraint(fields=["deployment", "team"], name="deployment_team_unique")
         ]
         indexes = [
-            models.Index(fields=["organization", "deployed_at"], name="deployment_team_org_time")
+            models.Index(fields=["organization", "deployed_at"], name="deployment_team_org_time"),
+            models.Index(fields=["team", "deployed_at"], name="deployment_team_team_time"),
         ]
 
     def __str__(self) -> str:

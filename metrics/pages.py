@@ -23,12 +23,15 @@ def dashboard_context(*, query: MetricsQuery, params: QueryDict) -> dict:
         return {"empty": True, "has_data": has_data}
     report = metrics_report(query=query)
     team_names = dict(query.organization.teams.values_list("slug", "name"))
+    quality = data_quality(query=query, frequency=report.frequency)
+    # Without a clicked period the tables hold what the report counted: no count queries.
+    whole_range = query.period is None
     return {
         "empty": False,
         "has_data": has_data,
         "query": query,
         "report": report,
-        "quality": data_quality(query=query, frequency=report.frequency),
+        "quality": quality,
         "charts": {
             "frequency": charts.deployment_frequency_figure(report, team_names),
             "lead_time": charts.lead_time_figure(report),
@@ -36,10 +39,16 @@ def dashboard_context(*, query: MetricsQuery, params: QueryDict) -> dict:
         },
         "drilldown": tables.query_for_drilldown(query),
         "deployments": tables.deployments_page(
-            query=query, sort=params.get("dsort"), page=params.get("dpage")
+            query=query,
+            sort=params.get("dsort"),
+            page=params.get("dpage"),
+            count=quality.received if whole_range else None,
         ),
         "pull_requests": tables.pull_requests_page(
-            query=query, sort=params.get("psort"), page=params.get("ppage")
+            query=query,
+            sort=params.get("psort"),
+            page=params.get("ppage"),
+            count=report.lead_times.pull_requests if whole_range else None,
         ),
         "dsort": tables.sort_order(params.get("dsort"), tables.DEPLOYMENT_SORTS, "-deployed")[0],
         "psort": tables.sort_order(params.get("psort"), tables.PULL_REQUEST_SORTS, "-deployed")[0],

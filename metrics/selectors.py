@@ -126,11 +126,16 @@ def deployments_with_status(
     return queryset.annotate(status=status)
 
 
-def in_teams(team_slugs) -> Exists:
-    """The deployment is attributed to any of these teams."""
-    return Exists(
-        DeploymentTeam.objects.filter(deployment=OuterRef("pk"), team__slug__in=team_slugs)
+def in_teams(query: MetricsQuery) -> Q:
+    """Deployments in the query's range attributed to any of its teams: the team rows of
+    the range, by the (team, deployed_at) index, not every row the teams ever had."""
+    attributed = DeploymentTeam.objects.filter(
+        team__organization=query.organization,
+        team__slug__in=query.teams,
+        deployed_at__gte=query.start_at,
+        deployed_at__lt=query.end_before,
     )
+    return Q(pk__in=attributed.values("deployment_id"))
 
 
 def _slice_q(query: MetricsQuery, *, prefix: str = "") -> Q:
@@ -157,7 +162,7 @@ def deployments_filter(queryset: QuerySet[Deployment], *, query: MetricsQuery) -
         queryset.filter(_slice_q(query)), organization=query.organization
     )
     if query.teams:
-        queryset = queryset.filter(in_teams(query.teams))
+        queryset = queryset.filter(in_teams(query))
     return queryset
 
 
@@ -185,7 +190,7 @@ def deployment_counts(*, query: MetricsQuery) -> DeploymentCounts:
     numbers whatever the range. Teams do not narrow the counts; each says whether it is in
     the team selection."""
     organization = query.organization
-    selected = in_teams(query.teams) if query.teams else Value(True)
+    selected = in_teams(query) if query.teams else Q(pk__isnull=False)
     grouped = (
         Deployment.objects.filter(_slice_q(query))
         .order_by()

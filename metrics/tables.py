@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from django.core.paginator import Page, Paginator
 from django.db.models import F, QuerySet
+from django.utils.functional import cached_property
 
 from metrics import selectors
 from metrics.calculations import LeadTime, lead_time_parts, next_period_start, period_start
@@ -54,6 +55,21 @@ def sort_order(sort: str | None, allowed: dict[str, str], default: str) -> tuple
     return key, [expression, "-pk"]
 
 
+class CountedPaginator(Paginator):
+    """A paginator that may be told its total: the report has usually counted the rows
+    already, and counting them again was a query as slow as the page itself."""
+
+    def __init__(self, object_list, per_page, *, count: int | None = None):
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        if self._known_count is not None:
+            return self._known_count
+        return super().count
+
+
 def deployment_reason(status: str) -> str:
     return "" if status == Status.COUNTED else Status(status).label
 
@@ -65,11 +81,14 @@ def _teams_by_deployment(deployment_ids) -> dict[int, list[str]]:
     return {key: sorted(names) for key, names in teams.items()}
 
 
-def deployments_page(*, query: MetricsQuery, sort: str | None, page: str | None) -> Page:
-    """One page of deployments (counted and left out, each with why) for the drilldown."""
+def deployments_page(
+    *, query: MetricsQuery, sort: str | None, page: str | None, count: int | None = None
+) -> Page:
+    """One page of deployments (counted and left out, each with why) for the drilldown.
+    `count`: how many the query selects, when the caller knows."""
     _, order = sort_order(sort, DEPLOYMENT_SORTS, "-deployed")
     queryset = selectors.deployments_table(query=query_for_drilldown(query)).order_by(*order)
-    result = Paginator(queryset, PAGE_SIZE).get_page(page)
+    result = CountedPaginator(queryset, PAGE_SIZE, count=count).get_page(page)
     teams = _teams_by_deployment([deployment.pk for deployment in result.object_list])
     for deployment in result.object_list:
         deployment.teams = teams.get(deployment.pk, [])
@@ -88,11 +107,14 @@ def _lead_time_of(pull_request) -> LeadTime:
     )
 
 
-def pull_requests_page(*, query: MetricsQuery, sort: str | None, page: str | None) -> Page:
-    """One page of the counted PRs with their lead time and its parts."""
+def pull_requests_page(
+    *, query: MetricsQuery, sort: str | None, page: str | None, count: int | None = None
+) -> Page:
+    """One page of the counted PRs with their lead time and its parts.
+    `count`: how many the query selects, when the caller knows."""
     _, order = sort_order(sort, PULL_REQUEST_SORTS, "-deployed")
     queryset = selectors.pull_requests_table(query=query_for_drilldown(query)).order_by(*order)
-    result = Paginator(queryset, PAGE_SIZE).get_page(page)
+    result = CountedPaginator(queryset, PAGE_SIZE, count=count).get_page(page)
     for pull_request in result.object_list:
         pull_request.lead = _lead_time_of(pull_request)
     return result

@@ -82,10 +82,10 @@ class Migration(migrations.Migration):
                 ('is_test', models.BooleanField()),
                 ('deployment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='team_attributions', to='deployments.deployment')),
                 ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='organizations.organization')),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='organizations.team')),
+                ('team', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='organizations.team')),
             ],
             options={
-                'indexes': [models.Index(fields=['organization', 'deployed_at'], name='deployment_team_org_time')],
+                'indexes': [models.Index(fields=['organization', 'deployed_at'], name='deployment_team_org_time'), models.Index(fields=['team', 'deployed_at'], name='deployment_team_team_time')],
                 'constraints': [models.UniqueConstraint(fields=('deployment', 'team'), name='deployment_team_unique')],
             },
         ),

@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from deployments.services import deployment_record
+from metrics import selectors
 from metrics.filters import QuickSelectMultiple
 from tests.factories import make_commit, make_contributor, make_repository, make_team
 from tests.metrics.helpers import at, make_deployment, make_merged_pr
@@ -128,6 +129,20 @@ def test_it_sorts_and_paginates_the_tables(organization, member_client):
     assert [d.display for d in second.context["deployments"]] == [
         f"Release web {day}" for day in range(20, 25)
     ]
+
+
+@pytest.mark.parametrize("extra", ["", "&period=2026-01-12", "&team=team-web"])
+def test_the_tables_count_what_they_select(organization, member_client, extra):
+    build_history(organization, deployments=25, pull_requests=30)
+    build_history(organization, deployments=3, pull_requests=4, prefix="api")
+
+    context = member_client.get(f"/?{RANGE}{extra}").context
+
+    drilldown = context["drilldown"]
+    deployments = selectors.deployments_table(query=drilldown)
+    pull_requests = selectors.pull_requests_table(query=drilldown)
+    assert context["deployments"].paginator.count == deployments.count() > 0
+    assert context["pull_requests"].paginator.count == pull_requests.count() > 0
 
 
 def test_it_rejects_bad_filters_naming_the_field(organization, member_client):
