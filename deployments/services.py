@@ -17,7 +17,11 @@ from django.db.models import OuterRef, Q, Subquery
 from django.db.models.functions import Length
 from django.utils import timezone
 
-from deployments.attribution import deployments_attribute
+from deployments.attribution import (
+    attribution_of_rows,
+    deployment_teams_store,
+    deployments_attribute,
+)
 from deployments.models import (
     Deployment,
     DeploymentCommit,
@@ -205,9 +209,12 @@ def _deployment_commits_replace(
     first_matched = next((row.commit for row in deployment_commits if row.commit), None)
     deployment.repository = first_matched.repository if first_matched else None
     deployment.default_title = link.default_title
-    deployment.save(update_fields=["repository", "default_title", *_REPLACED_FIELDS])
-    # After the save: the team rows copy the (replaced) deployed_at.
-    deployments_attribute(deployment_ids=[deployment.id], known_empty=not replaced)
+    attribution = attribution_of_rows(deployment_commits)
+    deployment.contributor_rank = attribution.rank
+    deployment.save(
+        update_fields=["repository", "default_title", "contributor_rank", *_REPLACED_FIELDS]
+    )
+    deployment_teams_store(deployment, attribution, known_empty=not replaced)
     affected = _pull_request_links_save(
         deployments=[deployment], links=links, known_empty=not replaced
     )
