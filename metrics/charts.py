@@ -82,39 +82,50 @@ def deployment_frequency_figure(report: MetricsReport, team_names: dict[str, str
     return _figure(traces, _layout(y_title="Deployments"))
 
 
+def _summary_trace(
+    kind: str, name: str, x: list[str], summaries: list, statistic: str, **style
+) -> dict:
+    """One statistic of a Summary per period, in hours, with the PR count on hover."""
+    return {
+        "type": kind,
+        "name": name,
+        "x": x,
+        "y": [_hours(summary.statistic(statistic)) for summary in summaries],
+        "customdata": x,
+        "text": [summary.count for summary in summaries],
+        **style,
+    }
+
+
 def lead_time_figure(report: MetricsReport) -> dict:
     """The chosen statistic of each lead-time part per period, stacked, in hours."""
     statistic = report.query.statistic
     x = [period.isoformat() for period in report.periods]
-    traces = []
-    for part in LEAD_TIME_PARTS:
-        summaries = [report.lead_times.periods[period].parts[part] for period in report.periods]
-        traces.append(
-            {
-                "type": "bar",
-                "name": PART_NAMES[part],
-                "x": x,
-                "y": [_hours(summary.statistic(statistic)) for summary in summaries],
-                "customdata": x,
-                "text": [summary.count for summary in summaries],
-                "textposition": "none",
-                "marker": {"color": PART_COLORS[part]},
-                "hovertemplate": "%{y} h (%{text} PRs)<extra>%{fullData.name}</extra>",
-            }
+    periods = [report.lead_times.periods[period] for period in report.periods]
+    traces = [
+        _summary_trace(
+            "bar",
+            PART_NAMES[part],
+            x,
+            [period.parts[part] for period in periods],
+            statistic,
+            textposition="none",
+            marker={"color": PART_COLORS[part]},
+            hovertemplate="%{y} h (%{text} PRs)<extra>%{fullData.name}</extra>",
         )
-    totals = [report.lead_times.periods[period].lead_time for period in report.periods]
+        for part in LEAD_TIME_PARTS
+    ]
     traces.append(
-        {
-            "type": "scatter",
-            "name": f"Lead time ({STATISTIC_NAMES[statistic].lower()})",
-            "x": x,
-            "y": [_hours(summary.statistic(statistic)) for summary in totals],
-            "customdata": x,
-            "text": [summary.count for summary in totals],
-            "mode": "markers",
-            "marker": {"color": "#212529", "symbol": "diamond", "size": 8},
-            "hovertemplate": "%{y} h (%{text} PRs)<extra>Lead time</extra>",
-        }
+        _summary_trace(
+            "scatter",
+            f"Lead time ({STATISTIC_NAMES[statistic].lower()})",
+            x,
+            [period.lead_time for period in periods],
+            statistic,
+            mode="markers",
+            marker={"color": "#212529", "symbol": "diamond", "size": 8},
+            hovertemplate="%{y} h (%{text} PRs)<extra>Lead time</extra>",
+        )
     )
     return _figure(traces, _layout(y_title="Hours", barmode="stack"))
 
@@ -123,16 +134,14 @@ def deploy_time_figure(report: MetricsReport) -> dict:
     """Deploy Time (merge → deploy moment): the chosen statistic per period, in hours."""
     statistic = report.query.statistic
     x = [period.isoformat() for period in report.periods]
-    summaries = [report.lead_times.periods[period].deploy_time for period in report.periods]
-    trace = {
-        "type": "bar",
-        "name": f"Deploy time ({STATISTIC_NAMES[statistic].lower()})",
-        "x": x,
-        "y": [_hours(summary.statistic(statistic)) for summary in summaries],
-        "customdata": x,
-        "text": [summary.count for summary in summaries],
-        "textposition": "none",
-        "marker": {"color": PART_COLORS["deploy"]},
-        "hovertemplate": "%{y} h (%{text} PRs)<extra>Deploy time</extra>",
-    }
+    trace = _summary_trace(
+        "bar",
+        f"Deploy time ({STATISTIC_NAMES[statistic].lower()})",
+        x,
+        [report.lead_times.periods[period].deploy_time for period in report.periods],
+        statistic,
+        textposition="none",
+        marker={"color": PART_COLORS["deploy"]},
+        hovertemplate="%{y} h (%{text} PRs)<extra>Deploy time</extra>",
+    )
     return _figure([trace], _layout(y_title="Hours") | {"showlegend": False})
