@@ -317,7 +317,8 @@ def explain(options) -> int:
             print(f"   {float(query['time']) * 1000:6.0f} ms  {query['sql'][:150]}")
         for query in queries[: options.slowest]:
             print(f"\n-- {float(query['time']) * 1000:.0f} ms\n{query['sql']}\n")
-            if connection.vendor == "postgresql" and query["sql"].startswith(("SELECT", "WITH")):
+            statement = query["sql"].lstrip()
+            if connection.vendor == "postgresql" and statement.startswith(("SELECT", "WITH")):
                 with connection.cursor() as cursor:
                     cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + query["sql"])
                     print("\n".join(row[0] for row in cursor.fetchall()))

@@ -84,8 +84,8 @@ class DeploymentCommit(models.Model):
     # deployment to people without reading the commit table. It follows the commit's:
     # contributors_merge moves every foreign key to Contributor (this one too, so it needs a
     # real related_name), deleting a contributor nulls both, and saving a Commit copies it
-    # over (deployments.apps). Whether that person is tracked, a bot or in a team is read
-    # live from Contributor.
+    # over (deployments.apps). Whether that person is tracked, a bot or in a team lives on
+    # Contributor; deployments.attribution derives the deployment's rank and teams from it.
     contributor = models.ForeignKey(
         Contributor,
         null=True,
