@@ -164,3 +164,17 @@ def test_a_replacement_moves_the_team_rows_with_the_deployment(organization, wor
     copied = set(DeploymentTeam.objects.values_list("deployed_at", "is_test"))
     assert copied == {(later.deployed_at, True)}
     assert_in_step(organization)
+
+
+# Committed for real, so PostgreSQL checks its deferred foreign keys.
+@pytest.mark.django_db(transaction=True)
+def test_deleting_an_organization_or_team_takes_its_attribution_along(organization, world):
+    record(organization, [make_commit(world["repo"], contributor=world["ada"]).sha])
+    world["platform"].delete()
+    assert not DeploymentTeam.objects.exists()
+    record(organization, [make_commit(world["repo"], contributor=world["grace"]).sha])
+    assert DeploymentTeam.objects.count() == 1
+
+    organization.delete()
+
+    assert not Deployment.objects.exists() and not DeploymentTeam.objects.exists()
