@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connection, transaction
-from django.db.models import Min, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from organizations.models import Organization
@@ -200,24 +200,32 @@ def pull_request_commits_add(*, memberships: Iterable[tuple[int, int]]) -> set[i
 def pull_requests_refresh_first_commit_at(*, pull_request_ids: Iterable[int]) -> None:
     """first_commit_at = the earliest authored_at among the PR's commits.
 
-    One GROUP BY per chunk, then only the PRs whose value differs are written (a correlated
-    UPDATE degrades badly on PostgreSQL right after a bulk load, before ANALYZE)."""
-    through = PullRequest.commits.through
-    for ids in chunked(sorted(set(pull_request_ids))):
-        earliest = dict(
-            through.objects.filter(pullrequest_id__in=ids)
-            .values("pullrequest_id")
-            .annotate(first=Min("commit__authored_at"))
-            .values_list("pullrequest_id", "first")
-        )
-        stale = [
-            pr
-            for pr in PullRequest.objects.filter(pk__in=ids).only("id", "first_commit_at")
-            if pr.first_commit_at != earliest.get(pr.pk)
-        ]
-        for pr in stale:
-            pr.first_commit_at = earliest.get(pr.pk)
-        PullRequest.objects.bulk_update(stale, ["first_commit_at"], batch_size=BATCH_SIZE)
+    One set-based UPDATE ... FROM (grouped) per chunk, writing only the PRs whose value
+    differs: a correlated UPDATE degrades badly on PostgreSQL right after a bulk load
+    (before ANALYZE), and reading 15,000 PRs into Python to compare took seconds."""
+    quote = connection.ops.quote_name
+    through = PullRequest.commits.through._meta.db_table
+    # Only table names from the models (quoted) are interpolated; the ids are parameters.
+    with connection.cursor() as cursor:
+        for ids in chunked(sorted(set(pull_request_ids))):
+            placeholders = ", ".join(["%s"] * len(ids))
+            cursor.execute(
+                f"""
+                UPDATE {quote(PullRequest._meta.db_table)} AS pr
+                SET first_commit_at = earliest.earliest_at
+                FROM (
+                    SELECT member.pullrequest_id, MIN(source.authored_at) AS earliest_at
+                    FROM {quote(through)} AS member
+                    JOIN {quote(Commit._meta.db_table)} AS source
+                        ON source.id = member.commit_id
+                    WHERE member.pullrequest_id IN ({placeholders})
+                    GROUP BY member.pullrequest_id
+                ) AS earliest
+                WHERE pr.id = earliest.pullrequest_id
+                    AND (pr.first_commit_at IS NULL OR pr.first_commit_at <> earliest.earliest_at)
+                """,  # noqa: S608
+                ids,
+            )
 
 
 @transaction.atomic
