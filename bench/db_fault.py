@@ -36,6 +36,7 @@ from harness import (
     latency_summary,
     organization_with_token,
     server_env,
+    verdict_print,
     verify_created,
 )
 
@@ -239,9 +240,7 @@ def _report(args, recorder: Recorder, timeline: Timeline, facts: dict, failures)
         + f"; second half after restart: {len(facts['settled'])} requests, all 201"
     )
     print(f"  201 answers: {len(created)}, each found with its receipt and deployment")
-    for failure in failures:
-        print(f"  FAIL: {failure}")
-    print("PASS" if not failures else "FAIL")
+    verdict_print(failures)
 
 
 def _arguments() -> argparse.ArgumentParser:

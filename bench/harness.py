@@ -214,3 +214,10 @@ def latency_summary(answers: list[Answer]) -> str:
         return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
     return f"p50 {at(0.5):.0f} ms  p99 {at(0.99):.0f} ms  max {ordered[-1]:.0f} ms"
+
+
+def verdict_print(failures: list[str]) -> None:
+    """Each failure, then PASS or FAIL: the last lines every hardening script prints."""
+    for failure in failures:
+        print(f"  FAIL: {failure}")
+    print("PASS" if not failures else "FAIL")

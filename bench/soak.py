@@ -28,6 +28,7 @@ from harness import (
     latency_summary,
     organization_with_token,
     server_env,
+    verdict_print,
     verify_created,
 )
 
@@ -192,9 +193,7 @@ def _report(args, recorder: Recorder, stored: tuple[int, int], failures: list[st
     print(f"  201 answers: {len(created)}  receipts stored: {stored[0]}")
     print(f"  distinct keys that got a 201: {len(keys)}  deployment rows: {stored[1]}")
     print(f"  latency: {latency_summary(recorder.answers)}")
-    for failure in failures:
-        print(f"  FAIL: {failure}")
-    print("PASS" if not failures else "FAIL")
+    verdict_print(failures)
 
 
 def _arguments() -> argparse.ArgumentParser:

@@ -27,6 +27,7 @@ from harness import (
     latency_summary,
     organization_with_token,
     server_env,
+    verdict_print,
     verify_created,
 )
 
@@ -114,9 +115,7 @@ def _report(args, recorder: Recorder, elapsed: float, journal_mode: str, failure
     print(f"  latency: {latency_summary(recorder.answers)}")
     distinct = len({answer.sent["key"][2][0] for answer in created})
     print(f"  201 answers: {len(created)}  distinct deployments: {distinct}")
-    for failure in failures:
-        print(f"  FAIL: {failure}")
-    print("PASS" if not failures else "FAIL")
+    verdict_print(failures)
 
 
 def _arguments() -> argparse.ArgumentParser:

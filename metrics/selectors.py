@@ -5,7 +5,6 @@ calculations module turns these querysets into numbers.
 """
 
 import json
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -109,8 +108,8 @@ STATUS_BY_RANK = {
 def deployments_with_status(
     queryset: QuerySet[Deployment], *, organization: Organization
 ) -> QuerySet[Deployment]:
-    """Annotates `status`: counted, bots only, or the first reason it is left out (the same
-    rule `deployment_counts` applies)."""
+    """Annotates `status`: counted, bots only, or the first reason it is left out. The one
+    place the rule lives: the counts, tables and CSV all group or filter on it."""
     whens = [When(is_test=True, then=Value(Status.TEST))]
     if organization.counted_environments:
         whens.append(
@@ -130,7 +129,7 @@ def in_teams(query: MetricsQuery) -> Q:
     """Deployments in the query's range attributed to any of its teams: the team rows of
     the range, by the (team, deployed_at) index, not every row the teams ever had."""
     attributed = DeploymentTeam.objects.filter(
-        team__organization=query.organization,
+        organization=query.organization,
         team__slug__in=query.teams,
         deployed_at__gte=query.start_at,
         deployed_at__lt=query.end_before,
@@ -191,29 +190,25 @@ def deployment_counts(*, query: MetricsQuery) -> DeploymentCounts:
     the team selection."""
     organization = query.organization
     selected = in_teams(query) if query.teams else Q(pk__isnull=False)
+    # Grouped by the status `deployments_with_status` annotates: the rule in one place.
     grouped = (
-        Deployment.objects.filter(_slice_q(query))
+        deployments_with_status(
+            Deployment.objects.filter(_slice_q(query)), organization=organization
+        )
         .order_by()
         .values(
-            "is_test",
-            "environment_name",
-            "contributor_rank",
+            "status",
             period=period_trunc("deployed_at", query.granularity),
             failed=ExpressionWrapper(failure_q(), output_field=models.BooleanField()),
             selected=ExpressionWrapper(selected, output_field=models.BooleanField()),
         )
         .annotate(count=Count("pk"))
     )
+    by_status = {
+        (row["period"].date(), row["status"], row["failed"], row["selected"]): row["count"]
+        for row in grouped
+    }
     counted_environments = set(organization.counted_environments or ())
-    by_status: dict[tuple[date, str, bool, bool], int] = defaultdict(int)
-    for row in grouped:
-        if row["is_test"]:
-            status = Status.TEST
-        elif counted_environments and row["environment_name"] not in counted_environments:
-            status = Status.ENVIRONMENT_NOT_COUNTED
-        else:
-            status = STATUS_BY_RANK[row["contributor_rank"]]
-        by_status[(row["period"].date(), status, row["failed"], row["selected"])] += row["count"]
 
     # A team's line: its counted deployments (a tracked person of the team authored one of
     # the matched commits, so the rank is HUMAN; not a test; a counted environment). The
@@ -239,7 +234,7 @@ def deployment_counts(*, query: MetricsQuery) -> DeploymentCounts:
         .annotate(count=Count("pk"))
     )
     by_team = {(row["period"].date(), row["slug"]): row["count"] for row in team_counts}
-    return DeploymentCounts(by_status=dict(by_status), by_team=by_team)
+    return DeploymentCounts(by_status=by_status, by_team=by_team)
 
 
 def team_people_count(*, organization: Organization, team_slugs) -> int:

@@ -194,20 +194,14 @@ def contributors_merge(*, target: Contributor, others: Iterable[Contributor]) ->
             )
     target.teams.add(*{team for other in others for team in other.teams.all()})
     Contributor.objects.filter(pk__in=[other.pk for other in others]).delete()
-    contributors_changed.send(
-        sender=Contributor, organization=target.organization, contributor_ids=[target.pk]
-    )
+    contributors_changed.send(sender=Contributor, contributor_ids=[target.pk])
     return target
 
 
+@transaction.atomic
 def contributors_flag(*, contributors: QuerySet[Contributor], **flags) -> int:
     """Sets `is_bot` / `is_tracked` on many contributors at once; returns how many."""
-    changed = list(contributors.values_list("pk", "organization_id"))
-    count = Contributor.objects.filter(pk__in=[pk for pk, _ in changed]).update(**flags)
-    for organization_id in {organization_id for _, organization_id in changed}:
-        contributors_changed.send(
-            sender=Contributor,
-            organization=Organization.objects.get(pk=organization_id),
-            contributor_ids=[pk for pk, owner in changed if owner == organization_id],
-        )
+    contributor_ids = list(contributors.values_list("pk", flat=True))
+    count = Contributor.objects.filter(pk__in=contributor_ids).update(**flags)
+    contributors_changed.send(sender=Contributor, contributor_ids=contributor_ids)
     return count

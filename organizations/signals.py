@@ -1,6 +1,6 @@
 from django.dispatch import Signal
 
-# Sent with `organization` and `contributor_ids` when contributors changed in a way Django's
-# model signals do not report (a queryset update, commits moved by a merge). Organizations
-# may not import the apps above it; deployments listens, to re-derive attribution.
+# Sent with `contributor_ids` when contributors changed in a way Django's model signals do
+# not report (a queryset update, commits moved by a merge). Organizations may not import the
+# apps above it; deployments listens, to re-derive attribution.
 contributors_changed = Signal()
