@@ -368,7 +368,11 @@ class _Writer:
     def _copy(self, model, fields, rows) -> int:
         # COPY bypasses Django's defaults: every other column gets its default explicitly.
         now = timezone.now()
-        rest = [f for f in model._meta.concrete_fields if f not in fields and not f.primary_key]
+        rest = [
+            f
+            for f in model._meta.concrete_fields
+            if f not in fields and not f.primary_key and not f.generated
+        ]
         defaults = [now if getattr(f, "auto_now_add", False) else f.get_default() for f in rest]
         fields = fields + rest
         quote = connection.ops.quote_name

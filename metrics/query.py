@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
 
 from organizations.models import Organization
 
@@ -36,8 +37,25 @@ class MetricsQuery:
     def days(self) -> int:
         return (self.end - self.start).days + 1
 
+    @cached_property
+    def undeployed_repository_ids(self) -> list[int]:
+        """The organization's repositories with no counted deployment (lead time ends at the
+        merge there), read once per query: every PR query of a report filters on them, and a
+        subquery in each cost PostgreSQL an index probe per repository every time."""
+        from metrics.selectors import undeployed_repositories  # selectors import this module
+
+        return list(undeployed_repositories(organization=self.organization))
+
+    def narrowed(self, **changes) -> MetricsQuery:
+        """A copy with `changes` (range, slice) that keeps what was read for the
+        organization, so a drilldown or team comparison does not read it again."""
+        copy = replace(self, **changes)
+        if "undeployed_repository_ids" in self.__dict__:
+            copy.__dict__["undeployed_repository_ids"] = self.undeployed_repository_ids
+        return copy
+
     def without_teams(self) -> MetricsQuery:
-        return replace(self, teams=())
+        return self.narrowed(teams=())
 
 
 def default_range(weeks: int, today: date) -> tuple[date, date]:

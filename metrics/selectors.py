@@ -38,9 +38,8 @@ from metrics.query import MetricsQuery
 from organizations.models import Contributor, Organization
 from repositories.models import PullRequest
 
-# Tags that mark a failed deployment, and the reference's PR-title words for a failure fix.
+# Tags that mark a failed deployment (the PR-title rule is PullRequest.title_marks_failure).
 FAILURE_TAGS = ("is_failure", "rollback")
-FAILURE_TITLE_WORDS = ("rollback", "hotfix", "revert", "[cfr]")
 
 
 class Status(models.TextChoices):
@@ -78,13 +77,6 @@ def tags_q(tags, *, prefix: str = "") -> Q:
 
 def failure_q() -> Q:
     return tags_q(FAILURE_TAGS)
-
-
-def failure_title_q() -> Q:
-    condition = Q(pk__in=[])
-    for word in FAILURE_TITLE_WORDS:
-        condition |= Q(title__icontains=word)
-    return condition
 
 
 def counted_deployments(*, organization: Organization) -> QuerySet[Deployment]:
@@ -271,12 +263,13 @@ def failed_deployment_recoveries(*, query: MetricsQuery) -> list[tuple]:
 
 def undeployed_repositories(*, organization: Organization) -> QuerySet:
     """Ids of the repositories that never received a counted deployment (lead time ends at
-    the merge there): a subquery over the organization's repositories, one index probe each."""
+    the merge there), one index probe each; metrics read them as
+    `MetricsQuery.undeployed_repository_ids`."""
     counted = counted_deployments(organization=organization)
     return (
         organization.repositories.order_by()
         .exclude(Exists(counted.filter(repository=OuterRef("pk"))))
-        .values("pk")
+        .values_list("pk", flat=True)
     )
 
 
@@ -299,7 +292,7 @@ def pull_requests_scoped(*, query: MetricsQuery) -> QuerySet[PullRequest]:
             .order_by("-deployment__deployed_at")
             .values("deployment__deployed_at")[:1]
         )
-    undeployed = undeployed_repositories(organization=organization)
+    undeployed = query.undeployed_repository_ids
     # A subquery, not a join: with a selective-looking tag filter the planner otherwise
     # nests loops over every contributor for every PR.
     tracked = Contributor.objects.filter(organization=organization, is_tracked=True)
@@ -345,7 +338,7 @@ def pull_requests_counted(*, query: MetricsQuery) -> QuerySet[PullRequest]:
     (organization, deploy_moment) and (organization, merged_at) indexes.
     """
     start, end = query.start_at, query.end_before
-    undeployed = undeployed_repositories(organization=query.organization)
+    undeployed = query.undeployed_repository_ids
     queryset = pull_requests_scoped(query=query)
     if query.environments:
         # The environments' deploy moment is a subquery per PR; it is never after the
@@ -366,7 +359,7 @@ def pull_requests_counted(*, query: MetricsQuery) -> QuerySet[PullRequest]:
 
 def pull_requests_merged_not_deployed(*, query: MetricsQuery) -> QuerySet[PullRequest]:
     """PRs merged in the range in a deployed repository that no counted deployment ships."""
-    undeployed = undeployed_repositories(organization=query.organization)
+    undeployed = query.undeployed_repository_ids
     return (
         pull_requests_scoped(query=query)
         .filter(merged_at__gte=query.start_at, merged_at__lt=query.end_before)
@@ -397,9 +390,7 @@ def pull_request_timestamps(*, query: MetricsQuery) -> list[tuple]:
     (see `pull_request_title_failure_counts`), read here so the rule costs no second scan."""
     rows = (
         pull_requests_counted(query=query)
-        .annotate(
-            title_failed=ExpressionWrapper(failure_title_q(), output_field=models.BooleanField())
-        )
+        .annotate(title_failed=F("title_marks_failure"))
         .order_by()
         .values_list(
             as_text("first_commit_at"),
@@ -465,7 +456,7 @@ def lead_time_summaries(*, query: MetricsQuery, fractions: tuple[float, ...]) ->
             "first_review_at",
             "merged_at",
             "shipped_at",
-            title_failed=ExpressionWrapper(failure_title_q(), output_field=models.BooleanField()),
+            title_failed=F("title_marks_failure"),
         )
     )
     sql, params = counted.query.sql_with_params()
@@ -500,7 +491,7 @@ def lead_time_summaries(*, query: MetricsQuery, fractions: tuple[float, ...]) ->
 
 def pull_request_title_failure_counts(*, query: MetricsQuery) -> dict[str, int]:
     return pull_requests_counted(query=query).aggregate(
-        total=Count("pk"), failed=Count("pk", filter=failure_title_q())
+        total=Count("pk"), failed=Count("pk", filter=Q(title_marks_failure=True))
     )
 
 

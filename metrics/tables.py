@@ -2,7 +2,6 @@
 
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import timedelta
 
 from django.core.paginator import Page, Paginator
@@ -42,7 +41,7 @@ def query_for_drilldown(query: MetricsQuery) -> MetricsQuery:
         return query
     start = period_start(query.period, query.granularity)
     end = next_period_start(start, query.granularity) - timedelta(days=1)
-    return replace(query, start=max(start, query.start), end=min(end, query.end))
+    return query.narrowed(start=max(start, query.start), end=min(end, query.end))
 
 
 def sort_order(sort: str | None, allowed: dict[str, str], default: str) -> tuple[str, list]:

@@ -1,5 +1,7 @@
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Upper
+from django.db.models.lookups import Contains
 
 from organizations.models import Contributor, Organization
 
@@ -64,6 +66,20 @@ class Commit(models.Model):
         return self.message.split("\n", 1)[0]
 
 
+# The reference's words for a PR that fixes a failure (case-insensitive, anywhere in the
+# title): its change failure rate from PR titles.
+FAILURE_TITLE_WORDS = ("rollback", "hotfix", "revert", "[cfr]")
+
+
+def failure_title_q() -> models.Q:
+    """The title contains one of the words, in any case. Upper-cased on our side, because a
+    generated column cannot UPPER() a constant on PostgreSQL (no collation to use)."""
+    condition = models.Q()
+    for word in FAILURE_TITLE_WORDS:
+        condition |= models.Q(Contains(Upper("title"), word.upper()))
+    return condition
+
+
 class PullRequest(models.Model):
     class State(models.TextChoices):
         OPEN = "open", "Open"
@@ -98,6 +114,13 @@ class PullRequest(models.Model):
     # of the PR's commits, and the latest counted deployment that ships the PR.
     first_commit_at = models.DateTimeField(null=True, blank=True)
     deploy_moment = models.DateTimeField(null=True, blank=True)
+    # The failure-title rule, computed by the database whenever the title is written, so the
+    # metrics read a flag instead of four case-insensitive LIKEs per PR.
+    title_marks_failure = models.GeneratedField(
+        expression=models.ExpressionWrapper(failure_title_q(), output_field=models.BooleanField()),
+        output_field=models.BooleanField(),
+        db_persist=True,
+    )
 
     class Meta:
         constraints = [
