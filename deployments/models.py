@@ -1,8 +1,38 @@
+import json
+
 from django.db import models
+from django.db.models.functions import Cast, StrIndex, Upper
+from django.db.models.lookups import GreaterThan
 
 from organizations.models import Contributor, Organization, Team
 from repositories.models import Commit, PullRequest, Repository
 from tokens.models import ApiToken
+
+# Tags that mark a failed deployment (the PR-title rule is PullRequest.title_marks_failure).
+FAILURE_TAGS = ("is_failure", "rollback")
+
+
+def tags_q(tags, *, prefix: str = "") -> models.Q:
+    """Deployments carrying any of `tags` (case-insensitive, whole tag); `prefix` reaches
+    the deployment through a relation ("deployment__").
+
+    JSONField `contains` is not available on SQLite, so this finds the quoted tag in the
+    JSON text. PostgreSQL renders jsonb text unescaped and SQLite stores json.dumps output
+    (non-ASCII escaped), so both spellings are tried. Written as a position > 0 (what
+    `icontains` does, without LIKE): PostgreSQL estimated the LIKE at a handful of rows
+    where a common tag matches thousands, and nested loops over the tables around it.
+    """
+    tags_text = Upper(Cast(f"{prefix}tags", output_field=models.TextField()))
+    condition = models.Q(pk__in=[])
+    spellings = dict.fromkeys(text for tag in tags for text in (f'"{tag}"', json.dumps(tag)))
+    for spelling in spellings:
+        # ASCII is upper-cased here, as UPPER() would: in a generated column (marks_failure)
+        # PostgreSQL cannot UPPER() a constant, having no collation to use.
+        constant = (
+            models.Value(spelling.upper()) if spelling.isascii() else Upper(models.Value(spelling))
+        )
+        condition |= models.Q(GreaterThan(StrIndex(tags_text, constant), 0))
+    return condition
 
 
 class ContributorRank(models.IntegerChoices):
@@ -44,6 +74,15 @@ class Deployment(models.Model):
     )
     pull_requests = models.ManyToManyField(
         PullRequest, through="DeploymentPullRequest", related_name="deployments", blank=True
+    )
+    # Computed by the database whenever the tags are written: the counts, recoveries and
+    # tables read a flag instead of searching every deployment's tags.
+    marks_failure = models.GeneratedField(
+        expression=models.ExpressionWrapper(
+            tags_q(FAILURE_TAGS), output_field=models.BooleanField()
+        ),
+        output_field=models.BooleanField(),
+        db_persist=True,
     )
 
     class Meta:

@@ -153,7 +153,11 @@ def _deployment_upsert(*, candidate: Deployment) -> tuple[Deployment, bool, bool
 
 
 def _upsert_fields() -> list:
-    return [field for field in Deployment._meta.concrete_fields if not field.primary_key]
+    return [
+        field
+        for field in Deployment._meta.concrete_fields
+        if not field.primary_key and not field.generated
+    ]
 
 
 def _upsert_sql() -> str:

@@ -4,7 +4,6 @@ Everything here is scoped by the query's organization and evaluated in the datab
 calculations module turns these querysets into numbers.
 """
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -24,8 +23,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce, NullIf, StrIndex, Trunc, Upper
-from django.db.models.lookups import GreaterThan
+from django.db.models.functions import Cast, Coalesce, NullIf, Trunc
 
 from deployments.models import (
     ContributorRank,
@@ -33,13 +31,11 @@ from deployments.models import (
     DeploymentCommit,
     DeploymentPullRequest,
     DeploymentTeam,
+    tags_q,
 )
 from metrics.query import MetricsQuery
 from organizations.models import Contributor, Organization
 from repositories.models import PullRequest
-
-# Tags that mark a failed deployment (the PR-title rule is PullRequest.title_marks_failure).
-FAILURE_TAGS = ("is_failure", "rollback")
 
 
 class Status(models.TextChoices):
@@ -57,26 +53,8 @@ class Status(models.TextChoices):
 ORGANIZATION_LINE = (Status.COUNTED, Status.BOTS_ONLY)
 
 
-def tags_q(tags, *, prefix: str = "") -> Q:
-    """Deployments carrying any of `tags` (case-insensitive, whole tag); `prefix` reaches
-    the deployment through a relation ("deployment__").
-
-    JSONField `contains` is not available on SQLite, so this finds the quoted tag in the
-    JSON text. PostgreSQL renders jsonb text unescaped and SQLite stores json.dumps output
-    (non-ASCII escaped), so both spellings are tried. Written as a position > 0 (what
-    `icontains` does, without LIKE): PostgreSQL estimated the LIKE at a handful of rows
-    where a common tag matches thousands, and nested loops over the tables around it.
-    """
-    tags_text = Upper(Cast(f"{prefix}tags", output_field=models.TextField()))
-    condition = Q(pk__in=[])
-    spellings = dict.fromkeys(text for tag in tags for text in (f'"{tag}"', json.dumps(tag)))
-    for spelling in spellings:
-        condition |= Q(GreaterThan(StrIndex(tags_text, Upper(Value(spelling))), 0))
-    return condition
-
-
 def failure_q() -> Q:
-    return tags_q(FAILURE_TAGS)
+    return Q(marks_failure=True)
 
 
 def counted_deployments(*, organization: Organization) -> QuerySet[Deployment]:

@@ -255,3 +255,25 @@ def test_record_query_count_does_not_grow_with_the_number_of_shas(
     with django_assert_max_num_queries(20):
         result = record(organization, shas)
     assert len(result.matched_shas) == 35 and len(result.pull_requests) == 10
+
+
+@pytest.mark.parametrize(
+    ("tags", "marks_failure"),
+    [
+        (["is_failure"], True),
+        (["release", "Rollback"], True),
+        (["IS_FAILURE"], True),
+        (["rollbacks"], False),  # a whole tag, not a part of one
+        (["not_is_failure"], False),
+        ([], False),
+    ],
+)
+def test_marks_failure_is_computed_from_the_tags(organization, tags, marks_failure):
+    record(organization, [make_sha(1)], tags=tags)
+    assert Deployment.objects.values_list("marks_failure", flat=True).get() is marks_failure
+
+
+def test_marks_failure_follows_the_replacing_receipt(organization):
+    record(organization, [make_sha(1)], tags=["rollback"], received_at=T0)
+    record(organization, [make_sha(1)], tags=[], received_at=T0 + timedelta(minutes=1))
+    assert Deployment.objects.values_list("marks_failure", flat=True).get() is False
