@@ -44,12 +44,22 @@ def query_for_drilldown(query: MetricsQuery) -> MetricsQuery:
     return query.narrowed(start=max(start, query.start), end=min(end, query.end))
 
 
+# Columns that are never null: ordered without NULLS LAST, which lets PostgreSQL read the
+# (organization, deployed_at) index backwards for the default sort instead of sorting the
+# range (a btree read backwards gives DESC NULLS FIRST).
+NEVER_NULL = {"deployed_at"}
+
+
 def sort_order(sort: str | None, allowed: dict[str, str], default: str) -> tuple[str, list]:
     """A validated sort key and its ORDER BY; nulls last on both databases."""
     key = sort if sort and sort.lstrip("-") in allowed else default
-    column = F(allowed[key.lstrip("-")])
+    name = allowed[key.lstrip("-")]
+    nulls_last = None if name in NEVER_NULL else True
+    column = F(name)
     expression = (
-        column.desc(nulls_last=True) if key.startswith("-") else column.asc(nulls_last=True)
+        column.desc(nulls_last=nulls_last)
+        if key.startswith("-")
+        else column.asc(nulls_last=nulls_last)
     )
     return key, [expression, "-pk"]
 
