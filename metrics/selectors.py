@@ -16,6 +16,8 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
+    FloatField,
+    Func,
     OuterRef,
     Q,
     QuerySet,
@@ -24,6 +26,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Cast, Coalesce, NullIf, Trunc
+from django.db.models.lookups import LessThan
 
 from deployments.models import (
     ContributorRank,
@@ -411,6 +414,34 @@ LEAD_TIME_SPANS = {
     "deploy": ("shipped_at", "merged_at"),
 }
 _TRUNC_UNITS = {"day": "day", "week": "week", "month": "month"}
+
+
+def lead_time_seconds() -> dict[str, Case]:
+    """LEAD_TIME_SPANS as PostgreSQL expressions over `pull_requests_scoped` (seconds as a
+    float, clamped at zero, null when an end is unknown): what `calculations.lead_time_parts`
+    gives in Python. PostgreSQL only (EXTRACT of an interval)."""
+    columns = {
+        "total": ("end_moment", "first_commit_at"),
+        "coding": ("opened_at", "first_commit_at"),
+        "review_wait": ("first_review_at", "opened_at"),
+        "editing": ("merged_at", "first_review_at"),
+        "deploy": ("shipped_at", "merged_at"),
+    }
+    spans = {}
+    for name, (later, earlier) in columns.items():
+        seconds = Func(
+            ExpressionWrapper(F(later) - F(earlier), output_field=DurationField()),
+            # EXTRACT is exact (numeric); DATE_PART's float arithmetic was off in the last
+            # digit from Python's total_seconds() for spans of days.
+            template="EXTRACT(EPOCH FROM %(expressions)s)::double precision",
+            output_field=FloatField(),
+        )
+        spans[name] = Case(
+            When(LessThan(seconds, 0), then=Value(0.0)),
+            default=seconds,
+            output_field=FloatField(),
+        )
+    return spans
 
 
 def lead_time_summaries(*, query: MetricsQuery, fractions: tuple[float, ...]) -> list[tuple]:

@@ -12,7 +12,7 @@ import pytest
 from django.db import connection
 
 from deployments.dataset import SCALES, dataset_generate
-from metrics import calculations
+from metrics import calculations, selectors, tables
 from metrics.query import MetricsQuery
 from tests.factories import make_repository
 from tests.metrics.helpers import at, make_deployment, make_merged_pr
@@ -73,6 +73,7 @@ def _add_odd_pull_requests(organization):
             )
 
 
+RANGE_2025 = (date(2025, 12, 1), date(2025, 12, 31))
 QUERIES = [
     {"start": date(2024, 1, 1), "end": date(2026, 1, 4), "granularity": "month"},
     {"start": date(2025, 10, 13), "end": date(2026, 1, 4)},
@@ -93,3 +94,25 @@ def test_lead_time_is_the_same_in_the_database_and_in_python(synthetic):
         in_python = asdict(calculations._change_lead_time_in_python(query))
         assert _close(in_database, in_python), fields
         assert in_python["pull_requests"] > 0 or fields["start"].year == 2030, fields
+
+
+def test_the_pull_request_csv_is_the_same_from_the_database_and_from_python(synthetic):
+    for fields in QUERIES:
+        query = MetricsQuery(organization=synthetic, **fields)
+        for sort in (None, "lead", "-merged"):
+            ordered = tables._ordered(
+                selectors.pull_requests_table(query=query),
+                sort,
+                tables.PULL_REQUEST_SORTS,
+                "-deployed",
+            )
+            in_database = list(tables._pull_request_rows_in_database(ordered))
+            in_python = list(tables._pull_request_rows_in_python(ordered))
+            assert in_database == in_python, (fields, sort)
+            assert in_python or fields["start"].year == 2030, fields
+    # The odd PRs are in: negative spans clamped, unknown parts empty, merge-based rows.
+    rows = list(tables.pull_request_csv_rows(query=MetricsQuery(synthetic, *RANGE_2025)))
+    quiet = [row for row in rows if row[0] == "parity/quiet"]
+    assert {row[6] for row in quiet} == {"yes"}
+    assert any(row[8] == 0.0 for row in quiet)  # coding would be negative
+    assert any(row[8] is None and row[9] is None for row in quiet)  # imported from git
