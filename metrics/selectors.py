@@ -37,7 +37,7 @@ from deployments.models import (
     tags_q,
 )
 from metrics.query import MetricsQuery
-from organizations.models import Contributor, Organization
+from organizations.models import Contributor, Organization, Team
 from repositories.models import PullRequest
 
 
@@ -199,14 +199,17 @@ def deployment_counts(*, query: MetricsQuery) -> DeploymentCounts:
     if query.repositories or query.tags:
         # With the deployment's range too, so its side of the join is an index range scan.
         teams = teams.filter(_slice_q(query, prefix="deployment__"))
+    # Grouped by team id and named afterwards: joining the teams before grouping cost a
+    # quarter of the query at 52 weeks (130,000 rows).
+    slugs = dict(Team.objects.filter(organization=organization).values_list("pk", "slug"))
     if query.teams:
-        teams = teams.filter(team__slug__in=query.teams)
+        teams = teams.filter(team_id__in=[pk for pk, slug in slugs.items() if slug in query.teams])
     team_counts = (
         teams.order_by()
-        .values(period=period_trunc("deployed_at", query.granularity), slug=F("team__slug"))
+        .values("team_id", period=period_trunc("deployed_at", query.granularity))
         .annotate(count=Count("pk"))
     )
-    by_team = {(row["period"].date(), row["slug"]): row["count"] for row in team_counts}
+    by_team = {(row["period"].date(), slugs[row["team_id"]]): row["count"] for row in team_counts}
     return DeploymentCounts(by_status=by_status, by_team=by_team)
 
 
