@@ -371,7 +371,7 @@ def moment(text: str | None) -> datetime | None:
 def pull_request_timestamps(*, query: MetricsQuery) -> list[tuple]:
     """(end_moment, first_commit_at, opened_at, first_review_at, merged_at, shipped_at,
     title_failed) of the counted PRs: `title_failed` is the reference's failure-title rule
-    (see `pull_request_title_failure_counts`), read here so the rule costs no second scan."""
+    (`PullRequest.title_marks_failure`), read here so the rule costs no second scan."""
     rows = (
         pull_requests_counted(query=query)
         .annotate(title_failed=F("title_marks_failure"))
@@ -408,9 +408,10 @@ def pull_request_timestamps(*, query: MetricsQuery) -> list[tuple]:
 
 
 # The lead-time columns summarized per PR, in seconds (see `calculations.lead_time_parts`):
-# name -> (later, earlier) timestamp. Counted PRs end at the deploy moment or the merge.
+# name -> (later, earlier) timestamp of `pull_requests_scoped`. Counted PRs end at the
+# deploy moment, or at the merge in a repository never deployed (`end_moment`).
 LEAD_TIME_SPANS = {
-    "total": ("COALESCE(shipped_at, merged_at)", "first_commit_at"),
+    "total": ("end_moment", "first_commit_at"),
     "coding": ("opened_at", "first_commit_at"),
     "review_wait": ("first_review_at", "opened_at"),
     "editing": ("merged_at", "first_review_at"),
@@ -423,15 +424,8 @@ def lead_time_seconds() -> dict[str, Case]:
     """LEAD_TIME_SPANS as PostgreSQL expressions over `pull_requests_scoped` (seconds as a
     float, clamped at zero, null when an end is unknown): what `calculations.lead_time_parts`
     gives in Python. PostgreSQL only (EXTRACT of an interval)."""
-    columns = {
-        "total": ("end_moment", "first_commit_at"),
-        "coding": ("opened_at", "first_commit_at"),
-        "review_wait": ("first_review_at", "opened_at"),
-        "editing": ("merged_at", "first_review_at"),
-        "deploy": ("shipped_at", "merged_at"),
-    }
     spans = {}
-    for name, (later, earlier) in columns.items():
+    for name, (later, earlier) in LEAD_TIME_SPANS.items():
         seconds = Func(
             ExpressionWrapper(F(later) - F(earlier), output_field=DurationField()),
             # EXTRACT is exact (numeric); DATE_PART's float arithmetic was off in the last
@@ -463,6 +457,7 @@ def lead_time_summaries(*, query: MetricsQuery, fractions: tuple[float, ...]) ->
         pull_requests_counted(query=query)
         .order_by()
         .values(
+            "end_moment",
             "first_commit_at",
             "opened_at",
             "first_review_at",
@@ -491,7 +486,7 @@ def lead_time_summaries(*, query: MetricsQuery, fractions: tuple[float, ...]) ->
             COUNT(*) FILTER (WHERE title_failed), {aggregates}
         FROM (
             SELECT prs.*, {spans}, (DATE_TRUNC('{unit}',
-                COALESCE(shipped_at, merged_at) AT TIME ZONE 'UTC'))::date AS period
+                end_moment AT TIME ZONE 'UTC'))::date AS period
             FROM ({sql}) AS prs
         ) AS counted
         GROUP BY ROLLUP (period) ORDER BY period NULLS LAST
