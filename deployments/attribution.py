@@ -13,6 +13,7 @@ stored values to a recomputation from scratch after every kind of change.
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC
 
 from deployments.models import ContributorRank, Deployment, DeploymentCommit, DeploymentTeam
 from organizations.models import Contributor, Organization
@@ -63,7 +64,7 @@ def team_rows(deployment: Deployment, team_ids: Iterable[int]) -> list[Deploymen
             organization_id=deployment.organization_id,
             deployment_id=deployment.pk,
             team_id=team_id,
-            deployed_at=deployment.deployed_at,
+            deployed_on=deployment.deployed_at.astimezone(UTC).date(),
             environment_name=deployment.environment_name,
             is_test=deployment.is_test,
         )

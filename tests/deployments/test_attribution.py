@@ -32,7 +32,7 @@ def recomputed(organization) -> dict[int, tuple[int, set[int], datetime]]:
             else:
                 rank = ContributorRank.HUMAN
                 teams |= set(contributor.teams.values_list("pk", flat=True))
-        result[deployment.pk] = (rank, teams, deployment.deployed_at)
+        result[deployment.pk] = (rank, teams, deployment.deployed_at.astimezone(UTC).date())
     return result
 
 
@@ -40,12 +40,16 @@ def stored(organization) -> dict[int, tuple[int, set[int], datetime]]:
     result = {}
     for deployment in Deployment.objects.filter(organization=organization):
         rows = DeploymentTeam.objects.filter(deployment=deployment)
-        assert {row.deployed_at for row in rows} <= {deployment.deployed_at}
+        assert {row.deployed_on for row in rows} <= {deployment.deployed_at.astimezone(UTC).date()}
         assert {row.is_test for row in rows} <= {deployment.is_test}
         assert {row.environment_name for row in rows} <= {deployment.environment_name}
         assert {row.organization_id for row in rows} <= {organization.pk}
         teams = set(rows.values_list("team_id", flat=True))
-        result[deployment.pk] = (deployment.contributor_rank, teams, deployment.deployed_at)
+        result[deployment.pk] = (
+            deployment.contributor_rank,
+            teams,
+            deployment.deployed_at.astimezone(UTC).date(),
+        )
     return result
 
 
@@ -161,8 +165,8 @@ def test_a_replacement_moves_the_team_rows_with_the_deployment(organization, wor
         received_at=T0 + timedelta(1),
         is_test=True,
     )
-    copied = set(DeploymentTeam.objects.values_list("deployed_at", "is_test"))
-    assert copied == {(later.deployed_at, True)}
+    copied = set(DeploymentTeam.objects.values_list("deployed_on", "is_test"))
+    assert copied == {(later.deployed_at.astimezone(UTC).date(), True)}
     assert_in_step(organization)
 
 
