@@ -206,8 +206,8 @@ def deployment_counts(*, query: MetricsQuery) -> DeploymentCounts:
     if query.teams:
         teams = teams.filter(team_id__in=[pk for pk, slug in slugs.items() if slug in query.teams])
     # COUNT(*), not of the id: the covering index (organization, deployed_on) has no id.
-    team_counts = teams.order_by().values("team_id", "deployed_on").annotate(count=Count("*"))
-    by_team = {(row["deployed_on"], slugs[row["team_id"]]): row["count"] for row in team_counts}
+    team_counts = teams.order_by().values_list("deployed_on", "team_id").annotate(count=Count("*"))
+    by_team = {(day, slugs[team_id]): count for day, team_id, count in team_counts}
     return DeploymentCounts(by_status=by_status, by_team=by_team)
 
 
