@@ -84,9 +84,10 @@ def deployment_reason(status: str) -> str:
     return "" if status == Status.COUNTED else Status(status).label
 
 
-def _teams_by_deployment(deployment_ids) -> dict[int, list[str]]:
+def _teams_by_deployment(query: MetricsQuery, deployment_ids) -> dict[int, list[str]]:
     teams = defaultdict(list)
-    for deployment_id, name in selectors.deployment_team_names(deployment_ids=deployment_ids):
+    rows = selectors.deployment_team_names(query=query, deployment_ids=deployment_ids)
+    for deployment_id, name in rows:
         teams[deployment_id].append(name)
     return {key: sorted(names) for key, names in teams.items()}
 
@@ -97,9 +98,10 @@ def deployments_page(
     """One page of deployments (counted and left out, each with why) for the drilldown.
     `count`: how many the query selects, when the caller knows."""
     _, order = sort_order(sort, DEPLOYMENT_SORTS, "-deployed")
-    queryset = selectors.deployments_table(query=query_for_drilldown(query)).order_by(*order)
+    query = query_for_drilldown(query)
+    queryset = selectors.deployments_table(query=query).order_by(*order)
     result = CountedPaginator(queryset, PAGE_SIZE, count=count).get_page(page)
-    teams = _teams_by_deployment([deployment.pk for deployment in result.object_list])
+    teams = _teams_by_deployment(query, [deployment.pk for deployment in result.object_list])
     for deployment in result.object_list:
         deployment.teams = teams.get(deployment.pk, [])
         deployment.reason = deployment_reason(deployment.status)
@@ -166,8 +168,9 @@ def deployment_csv_rows(*, query: MetricsQuery, sort: str | None = None) -> Iter
 
     Plain value rows with text timestamps (see `selectors.as_text`), not a model object
     per row: a 12-week export is ~15,000 rows."""
-    queryset = selectors.deployments_table(query=query_for_drilldown(query))
-    teams = _teams_by_deployment(queryset.values("pk"))
+    query = query_for_drilldown(query)
+    queryset = selectors.deployments_table(query=query)
+    teams = _teams_by_deployment(query, queryset.values("pk"))
     yield DEPLOYMENT_CSV_HEADER
     rows = _ordered(queryset, sort, DEPLOYMENT_SORTS, "-deployed").values_list(
         "pk",

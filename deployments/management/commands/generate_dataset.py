@@ -3,6 +3,7 @@ from datetime import UTC, datetime
 from datetime import time as clock
 
 from django.core.management.base import BaseCommand
+from django.db import connection
 
 from deployments.dataset import SCALES, dataset_generate
 
@@ -26,6 +27,15 @@ class Command(BaseCommand):
         if not result.created:
             self.stdout.write(f"Organization {org!r} already has data; nothing generated.")
             return
+        if connection.vendor == "postgresql" and not connection.in_atomic_block:
+            # After the commit (VACUUM cannot run in a transaction, as in a test): sets the
+            # visibility map, so the covering indexes answer without heap visits from the
+            # first page view, and autovacuum does not start while they are first measured.
+            started_vacuum = time.perf_counter()
+            with connection.cursor() as cursor:
+                for table in result.counts:
+                    cursor.execute(f"VACUUM {connection.ops.quote_name(table)}")
+            result.timings["(vacuum)"] = time.perf_counter() - started_vacuum
         for table, seconds in sorted(result.timings.items(), key=lambda item: -item[1]):
             rows = result.counts.get(table)
             self.stdout.write(f"{table:<40} {rows or '':>9} rows {seconds:8.1f} s")
