@@ -99,6 +99,12 @@ class Deployment(models.Model):
                 include=["is_test", "environment_name", "contributor_rank", "marks_failure"],
                 name="deployment_org_deployed",
             ),
+            # The failed deployments of a range (recovery times): a few hundred a year.
+            models.Index(
+                fields=["organization", "deployed_at"],
+                condition=models.Q(marks_failure=True),
+                name="deployment_failed",
+            ),
             models.Index(
                 fields=["organization", "repository", "deployed_at"], name="deployment_org_repo"
             ),
