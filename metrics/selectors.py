@@ -56,10 +56,6 @@ class Status(models.TextChoices):
 ORGANIZATION_LINE = (Status.COUNTED, Status.BOTS_ONLY)
 
 
-def failure_q() -> Q:
-    return Q(marks_failure=True)
-
-
 def counted_deployments(*, organization: Organization) -> QuerySet[Deployment]:
     """Deployments that may count at all: not tests, in a counted environment."""
     queryset = Deployment.objects.filter(organization=organization, is_test=False)
@@ -172,7 +168,7 @@ def deployment_counts(*, query: MetricsQuery) -> DeploymentCounts:
         .values(
             "status",
             period=period_trunc("deployed_at", query.granularity),
-            failed=ExpressionWrapper(failure_q(), output_field=models.BooleanField()),
+            failed=F("marks_failure"),
             selected=ExpressionWrapper(selected, output_field=models.BooleanField()),
         )
         # COUNT(*), not of the id: without teams the covering index answers alone.
@@ -231,13 +227,13 @@ def failed_deployment_recoveries(*, query: MetricsQuery) -> list[tuple]:
             environment_name=OuterRef("environment_name"),
             deployed_at__gt=OuterRef("deployed_at"),
         )
-        .exclude(failure_q())
+        .exclude(marks_failure=True)
         .order_by("deployed_at")
         .values("deployed_at")[:1]
     )
     return list(
         deployments_for_query(query=query)
-        .filter(failure_q(), status__in=ORGANIZATION_LINE)
+        .filter(marks_failure=True, status__in=ORGANIZATION_LINE)
         .annotate(recovered_at=Subquery(next_good))
         .values_list("deployed_at", "recovered_at")
     )
