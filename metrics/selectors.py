@@ -353,6 +353,19 @@ def as_text(field: str):
     return Cast(field, output_field=models.TextField())
 
 
+def as_iso_text(field: str) -> Func:
+    """A timestamp as `datetime.isoformat()` writes it in UTC (microseconds only when not
+    zero), rendered by PostgreSQL for exports the database writes itself."""
+    return Func(
+        F(field),
+        template=(
+            "REPLACE(TO_CHAR(%(expressions)s AT TIME ZONE 'UTC', "
+            "'YYYY-MM-DD\"T\"HH24:MI:SS.US\"+00:00\"'), '.000000+', '+')"
+        ),
+        output_field=models.TextField(),
+    )
+
+
 def moment(text: str | None) -> datetime | None:
     """A timestamp fetched with `as_text`: PostgreSQL renders it in UTC (the connection's
     time zone) with its offset; SQLite stores naive UTC."""

@@ -5,6 +5,9 @@ timings, unknown parts, merge-based repositories, bots, tests, tags) and compare
 CI runs the suite on PostgreSQL, where both paths exist; SQLite has only one path to run.
 """
 
+import csv
+import io
+import itertools
 from dataclasses import asdict
 from datetime import UTC, date, datetime, timedelta
 
@@ -62,9 +65,10 @@ def _add_odd_pull_requests(organization):
             # no first commit known at all
             dict(first_commit_at=None, opened_at=merged - 2 * HOUR),
         ]
-        for fields in odd:
-            make_merged_pr(quiet, author=author, merged_at=merged, **fields)
-            shipped = make_merged_pr(busy, author=author, merged_at=merged, **fields)
+        for number, fields in enumerate(odd):
+            title = ODD_TITLES[(day + number) % len(ODD_TITLES)]
+            make_merged_pr(quiet, author=author, merged_at=merged, title=title, **fields)
+            shipped = make_merged_pr(busy, author=author, merged_at=merged, title=title, **fields)
             make_deployment(
                 organization,
                 commits=[shipped.commit],
@@ -73,6 +77,8 @@ def _add_odd_pull_requests(organization):
             )
 
 
+# What CSV must quote or keep apart: empty, separators, quotes, line breaks, non-ASCII.
+ODD_TITLES = ["", "Fix, then ship", 'Say "hi"', "Two\nlines", "Carriage\rreturn", "Ünïcode ✓", " "]
 RANGE_2025 = (date(2025, 12, 1), date(2025, 12, 31))
 QUERIES = [
     {"start": date(2024, 1, 1), "end": date(2026, 1, 4), "granularity": "month"},
@@ -96,23 +102,55 @@ def test_lead_time_is_the_same_in_the_database_and_in_python(synthetic):
         assert in_python["pull_requests"] > 0 or fields["start"].year == 2030, fields
 
 
+def _cells(chunks) -> list[list[str]]:
+    text = "".join(chunk.decode() if isinstance(chunk, bytes) else chunk for chunk in chunks)
+    return list(csv.reader(io.StringIO(text, newline="")))
+
+
 def test_the_pull_request_csv_is_the_same_from_the_database_and_from_python(synthetic):
+    """PostgreSQL writes the CSV itself (COPY); the csv module writes the SQLite one. Parsed,
+    every cell is the same text: timestamps, seconds, empty and odd titles."""
     for fields in QUERIES:
         query = MetricsQuery(organization=synthetic, **fields)
-        for sort in (None, "lead", "-merged"):
+        for sort in (None, "lead", "-merged", "title"):
             ordered = tables._ordered(
                 selectors.pull_requests_table(query=query),
                 sort,
                 tables.PULL_REQUEST_SORTS,
                 "-deployed",
             )
-            in_database = list(tables._pull_request_rows_in_database(ordered))
-            in_python = list(tables._pull_request_rows_in_python(ordered))
+            in_database = _cells(tables._pull_request_csv_from_database(ordered))
+            in_python = _cells(
+                tables.csv_text(
+                    itertools.chain(
+                        [tables.PULL_REQUEST_CSV_HEADER], tables._pull_request_rows(ordered)
+                    )
+                )
+            )
             assert in_database == in_python, (fields, sort)
-            assert in_python or fields["start"].year == 2030, fields
-    # The odd PRs are in: negative spans clamped, unknown parts empty, merge-based rows.
-    rows = list(tables.pull_request_csv_rows(query=MetricsQuery(synthetic, *RANGE_2025)))
+            assert len(in_python) > 1 or fields["start"].year == 2030, fields
+    # The odd PRs are in: negative spans clamped, unknown parts empty, merge-based rows,
+    # every odd title intact.
+    header, *rows = _cells(tables.pull_request_csv(query=MetricsQuery(synthetic, *RANGE_2025)))
+    assert header == tables.PULL_REQUEST_CSV_HEADER
     quiet = [row for row in rows if row[0] == "parity/quiet"]
     assert {row[6] for row in quiet} == {"yes"}
-    assert any(row[8] == 0.0 for row in quiet)  # coding would be negative
-    assert any(row[8] is None and row[9] is None for row in quiet)  # imported from git
+    assert any(row[8] == "0" for row in quiet)  # coding would be negative
+    assert any(row[8] == "" and row[9] == "" for row in quiet)  # imported from git
+    assert set(ODD_TITLES) <= {row[2] for row in quiet}
+    # Timestamps as isoformat() writes them, with and without microseconds.
+    merged = [datetime.fromisoformat(row[4]) for row in quiet]
+    assert all(moment.isoformat() == row[4] for moment, row in zip(merged, quiet, strict=True))
+
+
+def test_a_download_stopped_halfway_leaves_the_connection_usable(synthetic, monkeypatch):
+    """A client that goes away mid-export closes the generator inside COPY: psycopg must
+    cancel it, or the worker's next query on this connection would fail."""
+    monkeypatch.setattr(tables, "CSV_CHUNK_ROWS", 5)
+    chunks = tables.pull_request_csv(query=MetricsQuery(synthetic, *RANGE_2025))
+    header, first = next(chunks), next(chunks)
+    assert header.startswith(b"repository,") and first.count(b"\n") >= 5
+    chunks.close()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        assert cursor.fetchone() == (1,)
