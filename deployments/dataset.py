@@ -85,6 +85,7 @@ class _PullRequest:
     merge_sha: str = ""
     commit_shas: list[str] = field(default_factory=list)
     deploy_moment: datetime | None = None
+    shipped_tags: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -327,7 +328,8 @@ def _plan(scale: Scale, seed: int, end: datetime, slug: str, counted: set[str]) 
     people = _people(scale)
     commits = _commits(scale, rng, seed, pull_requests, people)
     deployments = _deployments(scale, rng, seed, pull_requests, end)
-    # The deploy moment: the latest counted (non-test, counted environment) deployment.
+    # The deploy moment: the latest counted (non-test, counted environment) deployment;
+    # the shipped tags: those of every counted deployment.
     for deployment in deployments:
         if deployment.is_test or (counted and deployment.environment not in counted):
             continue
@@ -335,6 +337,7 @@ def _plan(scale: Scale, seed: int, end: datetime, slug: str, counted: set[str]) 
             pr = pull_requests[index]
             if pr.deploy_moment is None or deployment.deployed_at > pr.deploy_moment:
                 pr.deploy_moment = deployment.deployed_at
+            pr.shipped_tags.update(deployment.tags)
     return _Plan(scale.teams, people, repositories, pull_requests, commits, deployments)
 
 
@@ -449,11 +452,12 @@ def _write_pull_requests(writer, organization, plan, repository_ids, people_ids,
             pr.merge_sha,
             pr.first_commit_at,
             pr.deploy_moment,
+            sorted(pr.shipped_tags),
         )
 
     columns = ["organization_id", "repository_id", "number", "title", "state", "head_branch"]
     columns += ["author_id", "author_login", "opened_at", "first_review_at", "merged_at"]
-    columns += ["merge_commit_sha", "first_commit_at", "deploy_moment"]
+    columns += ["merge_commit_sha", "first_commit_at", "deploy_moment", "shipped_tags"]
     writer.write(PullRequest, columns, (row(pr) for pr in plan.pull_requests))
     pr_ids = {
         (repository_id, number): pk

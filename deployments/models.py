@@ -14,7 +14,8 @@ FAILURE_TAGS = ("is_failure", "rollback")
 
 def tags_q(tags, *, prefix: str = "") -> models.Q:
     """Deployments carrying any of `tags` (case-insensitive, whole tag); `prefix` reaches
-    the deployment through a relation ("deployment__").
+    the deployment through a relation ("deployment__"), or names another list of tags
+    ("shipped_": PullRequest.shipped_tags).
 
     JSONField `contains` is not available on SQLite, so this finds the quoted tag in the
     JSON text. PostgreSQL renders jsonb text unescaped and SQLite stores json.dumps output

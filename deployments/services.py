@@ -231,7 +231,8 @@ def _deployment_commits_replace(
 
 def _deploy_moments_raise(*, deployment: Deployment, pull_request_ids: set[int]) -> None:
     """A new deployment can only raise the deploy moment of the PRs it ships (the maximum of
-    the counted deployed_at): one conditional UPDATE instead of recomputing the maximum."""
+    the counted deployed_at) and add its tags to theirs: conditional updates instead of
+    recomputing from every deployment that ships them."""
     counted = deployment.organization.counted_environments
     if (
         not pull_request_ids
@@ -239,16 +240,32 @@ def _deploy_moments_raise(*, deployment: Deployment, pull_request_ids: set[int])
         or (counted and deployment.environment_name not in counted)
     ):
         return
+    ids = sorted(pull_request_ids)
     later = Q(deploy_moment__isnull=True) | Q(deploy_moment__lt=deployment.deployed_at)
-    # Rows are locked in id order by the subquery, as in _deploy_moments_update, so concurrent
-    # writers never deadlock; a waiting UPDATE re-checks `later` on the newest row version.
-    locked = (
-        PullRequest.objects.select_for_update(no_key=True)
-        .filter(later, id__in=sorted(pull_request_ids))
-        .order_by("id")
-        .values("id")
-    )
+    # Rows are locked in id order, as in _deploy_moments_update, so concurrent writers never
+    # deadlock; a waiting UPDATE re-checks `later` on the newest row version. A tagged
+    # deployment locks all of its PRs in that one pass, before either update.
+    locking = PullRequest.objects.select_for_update(no_key=True).order_by("id")
+    if deployment.tags:
+        current_tags = dict(locking.filter(id__in=ids).values_list("id", "shipped_tags"))
+        _shipped_tags_save(
+            {pk: [*tags, *deployment.tags] for pk, tags in current_tags.items()},
+            current=current_tags,
+        )
+        locked = ids
+    else:
+        locked = locking.filter(later, id__in=ids).values("id")
     PullRequest.objects.filter(later, id__in=locked).update(deploy_moment=deployment.deployed_at)
+
+
+def _shipped_tags_save(tags_by_pr: dict[int, list], *, current: dict[int, list]) -> None:
+    """Stores each PR's tags sorted and distinct, writing only those that changed."""
+    changed = [
+        PullRequest(pk=pk, shipped_tags=tags)
+        for pk, tags in ((pk, sorted(set(tags))) for pk, tags in tags_by_pr.items())
+        if tags != current.get(pk)
+    ]
+    PullRequest.objects.bulk_update(changed, ["shipped_tags"], batch_size=1000)
 
 
 def _result_read(*, deployment: Deployment, receipt: DeploymentReceipt) -> DeploymentResult:
@@ -506,7 +523,8 @@ def _pull_request_links_save(
 
 
 def pull_requests_refresh_deploy_moment(*, pull_request_ids: Iterable[int]) -> None:
-    """deploy_moment = latest deployed_at of the counted deployments shipping the PR.
+    """deploy_moment = latest deployed_at of the counted deployments shipping the PR, and
+    shipped_tags = their tags.
 
     Counted: not a test, and in the organization's counted_environments when that list is set
     (the reference's rule: a PR is not fully released until its last environment).
@@ -520,24 +538,34 @@ def pull_requests_refresh_deploy_moment(*, pull_request_ids: Iterable[int]) -> N
 
 def _deploy_moments_update(*, pull_request_ids: list[int]) -> None:
     # Locked in id order, as a separate statement, so concurrent refreshes neither deadlock
-    # nor compute the maximum from a snapshot older than the other's commit.
+    # nor compute from a snapshot older than the other's commit.
     rows = (
         PullRequest.objects.select_for_update(no_key=True, of=("self",))
         .filter(id__in=pull_request_ids)
         .order_by("id")
-        .values_list("id", "organization_id", "organization__counted_environments")
+        .values_list("id", "shipped_tags", "organization__counted_environments")
     )
     by_environments: dict[tuple[str, ...], list[int]] = defaultdict(list)
-    for pr_id, _, counted_environments in rows:
+    current_tags = {}
+    for pr_id, shipped_tags, counted_environments in rows:
         by_environments[tuple(counted_environments or ())].append(pr_id)
+        current_tags[pr_id] = shipped_tags
     for environments, pr_ids in by_environments.items():
-        shipping = DeploymentPullRequest.objects.filter(
-            pull_request=OuterRef("pk"), deployment__is_test=False
-        )
+        shipping = DeploymentPullRequest.objects.filter(deployment__is_test=False)
         if environments:
             shipping = shipping.filter(deployment__environment_name__in=environments)
-        latest = shipping.order_by("-deployment__deployed_at").values("deployment__deployed_at")
+        latest = (
+            shipping.filter(pull_request=OuterRef("pk"))
+            .order_by("-deployment__deployed_at")
+            .values("deployment__deployed_at")
+        )
         PullRequest.objects.filter(id__in=pr_ids).update(deploy_moment=Subquery(latest[:1]))
+        tags_by_pr: dict[int, list] = {pr_id: [] for pr_id in pr_ids}
+        for pr_id, tags in shipping.filter(pull_request_id__in=pr_ids).values_list(
+            "pull_request_id", "deployment__tags"
+        ):
+            tags_by_pr[pr_id] += tags
+        _shipped_tags_save(tags_by_pr, current=current_tags)
 
 
 def _link_lock(*, organization: Organization, shared: bool) -> None:

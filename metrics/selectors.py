@@ -296,16 +296,8 @@ def pull_requests_scoped(*, query: MetricsQuery) -> QuerySet[PullRequest]:
         )
         queryset = queryset.filter(Exists(memberships), author__is_bot=False)
     if query.tags:
-        tagged = DeploymentPullRequest.objects.filter(
-            tags_q(query.tags, prefix="deployment__"),
-            pull_request=OuterRef("pk"),
-            deployment__is_test=False,
-        )
-        if organization.counted_environments:
-            tagged = tagged.filter(
-                deployment__environment_name__in=organization.counted_environments
-            )
-        queryset = queryset.filter(Exists(tagged))
+        # Shipped by a counted deployment carrying one of the tags (kept on the PR).
+        queryset = queryset.filter(tags_q(query.tags, prefix="shipped_"))
     return queryset
 
 

@@ -114,6 +114,9 @@ class PullRequest(models.Model):
     # of the PR's commits, and the latest counted deployment that ships the PR.
     first_commit_at = models.DateTimeField(null=True, blank=True)
     deploy_moment = models.DateTimeField(null=True, blank=True)
+    # The tags of those same counted deployments (sorted, distinct), kept with deploy_moment:
+    # a tag filter reads the PR instead of joining every deployment that ever shipped one.
+    shipped_tags = models.JSONField(default=list, db_default=[], blank=True)
     # The failure-title rule, computed by the database whenever the title is written, so the
     # metrics read a flag instead of four case-insensitive LIKEs per PR.
     title_marks_failure = models.GeneratedField(

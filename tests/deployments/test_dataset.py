@@ -147,6 +147,25 @@ def test_deploy_moment_is_the_latest_counted_deployment_shipping_the_pr():
 
 
 @pytest.mark.django_db
+def test_shipped_tags_are_those_of_the_counted_deployments_shipping_the_pr():
+    organization = _generate()
+
+    expected: dict[int, set[str]] = {}
+    shipped = DeploymentPullRequest.objects.filter(
+        deployment__organization=organization, deployment__is_test=False
+    )
+    for pr_id, tags in shipped.values_list("pull_request_id", "deployment__tags"):
+        expected.setdefault(pr_id, set()).update(tags)
+    stored = dict(
+        PullRequest.objects.filter(organization=organization).values_list("id", "shipped_tags")
+    )
+    assert {pr_id: tags for pr_id, tags in stored.items() if tags} == {
+        pr_id: sorted(tags) for pr_id, tags in expected.items() if tags
+    }
+    assert any(len(tags) > 1 for tags in stored.values())
+
+
+@pytest.mark.django_db
 def test_deploy_moment_counts_only_the_organizations_counted_environments():
     make_organization("synth", counted_environments=["production"])
     organization = _generate("synth")

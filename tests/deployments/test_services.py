@@ -168,6 +168,37 @@ def test_replacing_a_deployment_moves_the_deploy_moment(organization, repo):
     assert pull_request.deploy_moment == T0 + timedelta(hours=1)
 
 
+def test_shipped_tags_are_the_tags_of_the_counted_deployments_shipping_the_pr(organization, repo):
+    organization.counted_environments = ["production"]
+    organization.save()
+    merge = make_commit(repo, at=T0)
+    pull_request = make_pull_request(repo, 13, merged_at=T0, merge_commit_sha=merge.sha)
+
+    def shipped_tags():
+        pull_request.refresh_from_db()
+        return pull_request.shipped_tags
+
+    record(organization, [merge.sha], "production", tags=["release"], received_at=T0)
+    assert shipped_tags() == ["release"]
+    # Not counted: another environment, a test deployment.
+    record(organization, [merge.sha], "staging", tags=["canary"])
+    smoke = [merge.sha, make_sha("smoke")]
+    record(organization, smoke, "production", tags=["smoke"], is_test=True)
+    assert shipped_tags() == ["release"]
+    # An untagged deployment adds nothing; a second tagged one adds its tags, once each.
+    record(organization, [merge.sha, make_sha("two")], "production")
+    assert shipped_tags() == ["release"]
+    record(organization, [merge.sha, make_sha("three")], "production", tags=["hotfix", "release"])
+    assert shipped_tags() == ["hotfix", "release"]
+    # A newer receipt replaces the first deployment's tags; the other deployment keeps its.
+    record(
+        organization, [merge.sha], "production", tags=["rollback"], received_at=T0 + timedelta(1)
+    )
+    assert shipped_tags() == ["hotfix", "release", "rollback"]
+    record(organization, [merge.sha, make_sha("three")], "production", tags=[])
+    assert shipped_tags() == ["rollback"]
+
+
 def _history(repo):
     """Two merged PRs: #1 through its merge commit, #2 through a member commit."""
     first = make_commit(repo, "a" * 40, message="Merge #1", at=T0)
@@ -192,6 +223,11 @@ def _linked_state(organization):
                 "number", "deploy_moment"
             )
         ),
+        "shipped_tags": dict(
+            PullRequest.objects.filter(organization=organization).values_list(
+                "number", "shipped_tags"
+            )
+        ),
     }
 
 
@@ -200,6 +236,7 @@ def test_linking_gives_the_same_answer_in_either_order(organization, order, repo
     deploy = {
         "shas": ["a" * 7, "b" * 40, make_sha("never")],
         "deployed_at": T0 + timedelta(hours=3),
+        "tags": ["release", "canary"],
     }
     expected = {
         "repository": "acme/web",
@@ -207,6 +244,7 @@ def test_linking_gives_the_same_answer_in_either_order(organization, order, repo
         "commits": [("aaaaaaa", "a" * 40), ("b" * 40, "b" * 40), (make_sha("never"), None)],
         "prs": [1, 2],
         "deploy_moments": {1: T0 + timedelta(hours=3), 2: T0 + timedelta(hours=3)},
+        "shipped_tags": {1: ["canary", "release"], 2: ["canary", "release"]},
     }
     if order == "commits first":
         _history(repo)
