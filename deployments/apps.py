@@ -61,14 +61,35 @@ def _attribute_after_contributor_deleted(sender, *, instance, **kwargs):
     deployments_attribute(deployment_ids=getattr(instance, "_deployment_ids", ()))
 
 
+def _remember_counted_environments(sender, *, instance, **kwargs):
+    if instance.pk:
+        stored = sender.objects.filter(pk=instance.pk).values_list("counted_environments")
+        instance._counted_environments_before = next(iter(stored), (None,))[0]
+
+
+def _refresh_deploy_moments_if_counting_changed(sender, *, instance, created, **kwargs):
+    # Deploy moments and shipped tags count only these environments (e.g. edited in the admin).
+    before = getattr(instance, "_counted_environments_before", None)
+    if not created and sorted(before or ()) != sorted(instance.counted_environments or ()):
+        from deployments.services import organization_deploy_moments_refresh
+
+        organization_deploy_moments_refresh(organization=instance)
+
+
 class DeploymentsConfig(AppConfig):
     name = "deployments"
 
     def ready(self):
-        from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
+        from django.db.models.signals import (
+            m2m_changed,
+            post_delete,
+            post_save,
+            pre_delete,
+            pre_save,
+        )
 
         from deployments import schema  # noqa: F401 - registers the bearer auth scheme
-        from organizations.models import Contributor
+        from organizations.models import Contributor, Organization
         from organizations.signals import contributors_changed
         from repositories.models import Commit
         from repositories.signals import commit_data_changed
@@ -101,4 +122,14 @@ class DeploymentsConfig(AppConfig):
             _attribute_after_contributor_deleted,
             sender=Contributor,
             dispatch_uid="deployments.attr_post_delete",
+        )
+        pre_save.connect(
+            _remember_counted_environments,
+            sender=Organization,
+            dispatch_uid="deployments.counted_pre_save",
+        )
+        post_save.connect(
+            _refresh_deploy_moments_if_counting_changed,
+            sender=Organization,
+            dispatch_uid="deployments.counted_post_save",
         )

@@ -35,6 +35,8 @@ from tokens.models import ApiToken
 FULL_SHA_LENGTH = 40
 # Relinking after a large import is done in batches of this many deployments.
 LINK_BATCH_SIZE = 200
+# PRs whose deploy moment is recomputed per statement when a whole organization's are.
+REFRESH_BATCH_SIZE = 2000
 # Above this many SHAs, commits_link only tries the prefix lengths deployments were sent with.
 FEW_SHAS = 100
 # pg_advisory_xact_lock key space for "linking deployments of organization N".
@@ -534,6 +536,23 @@ def pull_requests_refresh_deploy_moment(*, pull_request_ids: Iterable[int]) -> N
         return
     with transaction.atomic(savepoint=False):
         _deploy_moments_update(pull_request_ids=ids)
+
+
+def organization_deploy_moments_refresh(*, organization: Organization) -> None:
+    """After the organization's counted environments changed: the deploy moment and shipped
+    tags of every PR its deployments ship follow the new setting."""
+    with transaction.atomic():
+        # Exclusive, as in commits_link: in-flight recordings finish first.
+        _link_lock(organization=organization, shared=False)
+        shipped = sorted(
+            set(
+                DeploymentPullRequest.objects.filter(
+                    deployment__organization=organization
+                ).values_list("pull_request_id", flat=True)
+            )
+        )
+        for start in range(0, len(shipped), REFRESH_BATCH_SIZE):
+            _deploy_moments_update(pull_request_ids=shipped[start : start + REFRESH_BATCH_SIZE])
 
 
 def _deploy_moments_update(*, pull_request_ids: list[int]) -> None:

@@ -154,6 +154,28 @@ def test_deploy_moment_ignores_test_deployments_and_uncounted_environments(organ
     assert pull_request.deploy_moment == T0 + timedelta(hours=2)
 
 
+def test_changing_the_counted_environments_recomputes_deploy_moments_and_tags(organization, repo):
+    merge = make_commit(repo, at=T0)
+    pull_request = make_pull_request(repo, 14, merged_at=T0, merge_commit_sha=merge.sha)
+    record(organization, [merge.sha], "staging", deployed_at=T0 + timedelta(hours=1), tags=["a"])
+    record(organization, [merge.sha], "production", deployed_at=T0 + timedelta(hours=5))
+
+    def derived():
+        pull_request.refresh_from_db()
+        return pull_request.deploy_moment, pull_request.shipped_tags
+
+    assert derived() == (T0 + timedelta(hours=5), ["a"])
+    organization.counted_environments = ["staging"]
+    organization.save()
+    assert derived() == (T0 + timedelta(hours=1), ["a"])
+    organization.counted_environments = ["production"]
+    organization.save()
+    assert derived() == (T0 + timedelta(hours=5), [])
+    organization.counted_environments = ["canary"]
+    organization.save()
+    assert derived() == (None, [])
+
+
 def test_replacing_a_deployment_moves_the_deploy_moment(organization, repo):
     merge = make_commit(repo, at=T0)
     pull_request = make_pull_request(repo, 11, merged_at=T0, merge_commit_sha=merge.sha)
