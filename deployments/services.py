@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connection, transaction
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Q
 from django.db.models.functions import Length
 from django.utils import timezone
 
@@ -562,29 +562,34 @@ def _deploy_moments_update(*, pull_request_ids: list[int]) -> None:
         PullRequest.objects.select_for_update(no_key=True, of=("self",))
         .filter(id__in=pull_request_ids)
         .order_by("id")
-        .values_list("id", "shipped_tags", "organization__counted_environments")
+        .values_list("id", "deploy_moment", "shipped_tags", "organization__counted_environments")
     )
     by_environments: dict[tuple[str, ...], list[int]] = defaultdict(list)
-    current_tags = {}
-    for pr_id, shipped_tags, counted_environments in rows:
+    stored = {}
+    for pr_id, deploy_moment, shipped_tags, counted_environments in rows:
         by_environments[tuple(counted_environments or ())].append(pr_id)
-        current_tags[pr_id] = shipped_tags
+        stored[pr_id] = (deploy_moment, shipped_tags)
+    derived: dict[int, tuple[datetime | None, set[str]]] = {}
     for environments, pr_ids in by_environments.items():
-        shipping = DeploymentPullRequest.objects.filter(deployment__is_test=False)
+        shipping = DeploymentPullRequest.objects.filter(
+            pull_request_id__in=pr_ids, deployment__is_test=False
+        )
         if environments:
             shipping = shipping.filter(deployment__environment_name__in=environments)
-        latest = (
-            shipping.filter(pull_request=OuterRef("pk"))
-            .order_by("-deployment__deployed_at")
-            .values("deployment__deployed_at")
-        )
-        PullRequest.objects.filter(id__in=pr_ids).update(deploy_moment=Subquery(latest[:1]))
-        tags_by_pr: dict[int, list] = {pr_id: [] for pr_id in pr_ids}
-        for pr_id, tags in shipping.filter(pull_request_id__in=pr_ids).values_list(
-            "pull_request_id", "deployment__tags"
+        derived.update({pr_id: (None, set()) for pr_id in pr_ids})
+        for pr_id, deployed_at, tags in shipping.values_list(
+            "pull_request_id", "deployment__deployed_at", "deployment__tags"
         ):
-            tags_by_pr[pr_id] += tags
-        _shipped_tags_save(tags_by_pr, current=current_tags)
+            latest, tags_so_far = derived[pr_id]
+            derived[pr_id] = (max(latest or deployed_at, deployed_at), tags_so_far | set(tags))
+    # Only the rows that change are written: a relink or a setting change touches many PRs
+    # whose values stay the same.
+    changed = [
+        PullRequest(pk=pr_id, deploy_moment=latest, shipped_tags=sorted(tags))
+        for pr_id, (latest, tags) in derived.items()
+        if (latest, sorted(tags)) != stored[pr_id]
+    ]
+    PullRequest.objects.bulk_update(changed, ["deploy_moment", "shipped_tags"], batch_size=1000)
 
 
 def _link_lock(*, organization: Organization, shared: bool) -> None:
