@@ -7,6 +7,7 @@ calculations module turns these querysets into numbers.
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
+from django.contrib.postgres.aggregates import StringAgg
 from django.db import connection, models
 from django.db.models import (
     Case,
@@ -25,7 +26,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce, NullIf, Trunc
+from django.db.models.functions import Cast, Coalesce, Collate, NullIf, Trunc
 from django.db.models.lookups import LessThan
 
 from deployments.models import (
@@ -545,6 +546,27 @@ def deployment_team_names(*, query: MetricsQuery, deployment_ids) -> list[tuple[
         )
         .order_by()
         .values_list("deployment_id", "team__name")
+    )
+
+
+def team_names_joined() -> Subquery:
+    """A deployment's attributed team names joined by ";", sorted as Python sorts text (code
+    points, not the database's collation): the CSV's teams cell, written by PostgreSQL."""
+    return Subquery(
+        DeploymentTeam.objects.filter(deployment=OuterRef("pk"))
+        .order_by()
+        .values("deployment")
+        .annotate(names=StringAgg("team__name", ";", order_by=Collate("team__name", "C")))
+        .values("names")
+    )
+
+
+def tags_joined() -> Func:
+    """A deployment's tags joined by ";", in the order sent (PostgreSQL)."""
+    return Func(
+        "tags",
+        template="ARRAY_TO_STRING(ARRAY(SELECT JSONB_ARRAY_ELEMENTS_TEXT(%(expressions)s)), ';')",
+        output_field=models.TextField(),
     )
 
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Case, F, QuerySet, Value, When
+from django.db.models import Case, F, QuerySet, TextField, Value, When
 from django.db.models.functions import NullIf
 from django.utils.functional import cached_property
 
@@ -178,21 +178,25 @@ def csv_text(rows: Iterable[list], *, size: int = CSV_CHUNK_ROWS) -> Iterator[st
         buffer.truncate()
 
 
-def deployment_csv(*, query: MetricsQuery, sort: str | None = None) -> Iterator[str]:
-    """Every deployment the filters select (the drilldown's rows, unpaginated), as CSV."""
-    return csv_text(_deployment_rows(query=query, sort=sort))
+def deployment_csv(*, query: MetricsQuery, sort: str | None = None) -> Iterator[str | bytes]:
+    """Every deployment the filters select (the drilldown's rows, unpaginated), as CSV.
 
-
-def _deployment_rows(*, query: MetricsQuery, sort: str | None) -> Iterator[list]:
-    """The header, then a row per deployment.
-
-    Plain value rows with text timestamps (see `selectors.as_text`), not a model object
-    per row: a 12-week export is ~15,000 rows."""
+    On PostgreSQL the database writes it (`COPY`), as the pull-request export; a test holds
+    the two paths to the same cells."""
     query = query_for_drilldown(query)
-    queryset = selectors.deployments_table(query=query)
+    queryset = _ordered(
+        selectors.deployments_table(query=query), sort, DEPLOYMENT_SORTS, "-deployed"
+    )
+    if connection.vendor == "postgresql":
+        return _deployment_csv_from_database(queryset)
+    return csv_text(itertools.chain([DEPLOYMENT_CSV_HEADER], _deployment_rows(query, queryset)))
+
+
+def _deployment_rows(query: MetricsQuery, queryset: QuerySet) -> Iterator[list]:
+    """A row per deployment: plain values with text timestamps (see `selectors.as_text`),
+    not a model object per row."""
     teams = _teams_by_deployment(query, queryset.values("pk"))
-    yield DEPLOYMENT_CSV_HEADER
-    rows = _ordered(queryset, sort, DEPLOYMENT_SORTS, "-deployed").values_list(
+    rows = queryset.values_list(
         "pk",
         selectors.as_text("deployed_at"),
         "display",
@@ -218,6 +222,53 @@ def _deployment_rows(*, query: MetricsQuery, sort: str | None) -> Iterator[list]
         ]
 
 
+def _deployment_csv_from_database(queryset: QuerySet) -> Iterator[bytes]:
+    rows = queryset.values_list(
+        selectors.as_iso_text("deployed_at"),
+        _text_or_null("display"),
+        _text_or_null("repository__full_name"),
+        _text_or_null("environment_name"),
+        "pull_request_count",
+        _text_or_null(selectors.tags_joined()),
+        selectors.team_names_joined(),
+        Case(When(status__in=selectors.ORGANIZATION_LINE, then=Value("yes")), default=Value("no")),
+        Case(
+            *(
+                When(status=status, then=Value(deployment_reason(status)))
+                for status in selectors.Status
+                if deployment_reason(status)
+            ),
+            default=None,
+            output_field=TextField(),
+        ),
+    )
+    return _copied_csv(rows, DEPLOYMENT_CSV_HEADER)
+
+
+def _text_or_null(expression) -> NullIf:
+    # COPY quotes an empty string ("") where the csv module writes nothing.
+    return NullIf(expression, Value(""), output_field=TextField())
+
+
+def _copied_csv(rows: QuerySet, header: list[str]) -> Iterator[bytes]:
+    """`rows` (a values_list) as CSV written by PostgreSQL (`COPY … TO STDOUT`), after the
+    header; streamed in chunks of CSV_CHUNK_ROWS rows."""
+    sql, params = rows.query.sql_with_params()
+    yield (",".join(header) + "\n").encode()
+    chunk: list[bytes] = []
+    with connection.cursor() as cursor:
+        # Only the ORM's own SQL is interpolated; psycopg binds the parameters.
+        statement = f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)"
+        with cursor.cursor.copy(statement, params) as copy:
+            # COPY hands over one row at a time; the response is written in larger chunks.
+            for row in copy:
+                chunk.append(bytes(row))
+                if len(chunk) == CSV_CHUNK_ROWS:
+                    yield b"".join(chunk)
+                    chunk.clear()
+    yield b"".join(chunk)
+
+
 def pull_request_csv(*, query: MetricsQuery, sort: str | None = None) -> Iterator[str | bytes]:
     """Every counted PR the filters select, with lead time and its parts in seconds, as CSV.
 
@@ -240,9 +291,8 @@ _PULL_REQUEST_COLUMNS = ("repository__full_name", "number", "title", "author__di
 
 def _pull_request_csv_from_database(queryset: QuerySet) -> Iterator[bytes]:
     rows = queryset.values_list(
-        # COPY quotes an empty string ("") where the csv module writes nothing.
         *(
-            column if column == "number" else NullIf(column, Value(""))
+            column if column == "number" else _text_or_null(column)
             for column in _PULL_REQUEST_COLUMNS
         ),
         selectors.as_iso_text("merged_at"),
@@ -250,20 +300,7 @@ def _pull_request_csv_from_database(queryset: QuerySet) -> Iterator[bytes]:
         Case(When(shipped_at__isnull=True, then=Value("yes")), default=Value("no")),
         *selectors.lead_time_seconds().values(),
     )
-    sql, params = rows.query.sql_with_params()
-    yield (",".join(PULL_REQUEST_CSV_HEADER) + "\n").encode()
-    chunk: list[bytes] = []
-    with connection.cursor() as cursor:
-        # Only the ORM's own SQL is interpolated; psycopg binds the parameters.
-        statement = f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)"
-        with cursor.cursor.copy(statement, params) as copy:
-            # COPY hands over one row at a time; the response is written in larger chunks.
-            for row in copy:
-                chunk.append(bytes(row))
-                if len(chunk) == CSV_CHUNK_ROWS:
-                    yield b"".join(chunk)
-                    chunk.clear()
-    yield b"".join(chunk)
+    return _copied_csv(rows, PULL_REQUEST_CSV_HEADER)
 
 
 def _pull_request_rows(queryset: QuerySet) -> Iterator[list]:

@@ -74,11 +74,14 @@ def _add_odd_pull_requests(organization):
                 commits=[shipped.commit],
                 pull_requests=[shipped],
                 deployed_at=merged + (day % 4) * HOUR,
+                title=title,
+                tags=ODD_TAGS[(day + number) % len(ODD_TAGS)],
             )
 
 
 # What CSV must quote or keep apart: empty, separators, quotes, line breaks, non-ASCII.
 ODD_TITLES = ["", "Fix, then ship", 'Say "hi"', "Two\nlines", "Carriage\rreturn", "Ünïcode ✓", " "]
+ODD_TAGS = [[], ["release"], ["Ünï", "x,y"], ['say "hi"', "release", "canary"]]
 RANGE_2025 = (date(2025, 12, 1), date(2025, 12, 31))
 QUERIES = [
     {"start": date(2024, 1, 1), "end": date(2026, 1, 4), "granularity": "month"},
@@ -141,6 +144,38 @@ def test_the_pull_request_csv_is_the_same_from_the_database_and_from_python(synt
     # Timestamps as isoformat() writes them, with and without microseconds.
     merged = [datetime.fromisoformat(row[4]) for row in quiet]
     assert all(moment.isoformat() == row[4] for moment, row in zip(merged, quiet, strict=True))
+
+
+def test_the_deployment_csv_is_the_same_from_the_database_and_from_python(synthetic):
+    """As the pull-request CSV: the same cells from COPY as from the csv module, teams and
+    tags joined in the same order, every status with its reason."""
+    for fields in QUERIES:
+        query = tables.query_for_drilldown(MetricsQuery(organization=synthetic, **fields))
+        for sort in (None, "title", "-prs", "status"):
+            ordered = tables._ordered(
+                selectors.deployments_table(query=query),
+                sort,
+                tables.DEPLOYMENT_SORTS,
+                "-deployed",
+            )
+            in_database = _cells(tables._deployment_csv_from_database(ordered))
+            in_python = _cells(
+                tables.csv_text(
+                    itertools.chain(
+                        [tables.DEPLOYMENT_CSV_HEADER], tables._deployment_rows(query, ordered)
+                    )
+                )
+            )
+            assert in_database == in_python, (fields, sort)
+            assert len(in_python) > 1 or fields["start"].year == 2030, fields
+    whole = MetricsQuery(synthetic, date(2024, 1, 1), date(2026, 1, 4))
+    header, *rows = _cells(tables.deployment_csv(query=whole))
+    assert header == tables.DEPLOYMENT_CSV_HEADER
+    assert set(ODD_TITLES) - {""} <= {row[1] for row in rows}
+    assert {"Ünï;x,y", 'say "hi";release;canary'} <= {row[5] for row in rows}
+    assert any(";" in row[6] for row in rows)  # several teams
+    assert {row[7] for row in rows} == {"yes", "no"}
+    assert {row[8] for row in rows} > {""}
 
 
 def test_a_download_stopped_halfway_leaves_the_connection_usable(synthetic, monkeypatch):
