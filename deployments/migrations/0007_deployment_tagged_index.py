@@ -14,6 +14,6 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name='deployment',
-            index=models.Index(condition=models.Q(('tags', []), _negated=True), fields=['organization', 'deployed_at'], include=('tags',), name='deployment_tagged'),
+            index=models.Index(condition=models.Q(('tags', []), _negated=True), fields=['organization', 'deployed_at'], name='deployment_tagged'),
         ),
     ]
