@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.db.models.functions import Length
 from django.utils import timezone
 
@@ -35,7 +35,7 @@ from tokens.models import ApiToken
 FULL_SHA_LENGTH = 40
 # Relinking after a large import is done in batches of this many deployments.
 LINK_BATCH_SIZE = 200
-# PRs whose deploy moment is recomputed per statement when a whole organization's are.
+# PRs locked and recomputed together when a whole organization's deploy moments are.
 REFRESH_BATCH_SIZE = 2000
 # Above this many SHAs, commits_link only tries the prefix lengths deployments were sent with.
 FEW_SHAS = 100
@@ -235,12 +235,14 @@ def _deploy_moments_raise(*, deployment: Deployment, pull_request_ids: set[int])
     """A new deployment can only raise the deploy moment of the PRs it ships (the maximum of
     the counted deployed_at) and add its tags to theirs: conditional updates instead of
     recomputing from every deployment that ships them."""
-    counted = deployment.organization.counted_environments
-    if (
-        not pull_request_ids
-        or deployment.is_test
-        or (counted and deployment.environment_name not in counted)
-    ):
+    if not pull_request_ids or deployment.is_test:
+        return
+    # Read under the link lock, not from the token's organization: a change of the setting
+    # committed since then has refreshed every PR, and this must follow the same rule.
+    counted = Organization.objects.values_list("counted_environments", flat=True).get(
+        pk=deployment.organization_id
+    )
+    if counted and deployment.environment_name not in counted:
         return
     ids = sorted(pull_request_ids)
     later = Q(deploy_moment__isnull=True) | Q(deploy_moment__lt=deployment.deployed_at)
@@ -536,6 +538,20 @@ def pull_requests_refresh_deploy_moment(*, pull_request_ids: Iterable[int]) -> N
         return
     with transaction.atomic(savepoint=False):
         _deploy_moments_update(pull_request_ids=ids)
+
+
+def deployments_delete(*, deployments: QuerySet[Deployment]) -> int:
+    """Deletes deployments (an admin's clean-up; their receipts stay) and recomputes the
+    deploy moment and shipped tags of the PRs they shipped."""
+    with transaction.atomic():
+        shipped = set(
+            DeploymentPullRequest.objects.filter(deployment__in=deployments).values_list(
+                "pull_request_id", flat=True
+            )
+        )
+        count = deployments.delete()[1].get(Deployment._meta.label, 0)
+        pull_requests_refresh_deploy_moment(pull_request_ids=shipped)
+    return count
 
 
 def organization_deploy_moments_refresh(*, organization: Organization) -> None:

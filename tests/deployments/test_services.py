@@ -10,7 +10,8 @@ from deployments.models import (
     DeploymentPullRequest,
     DeploymentReceipt,
 )
-from deployments.services import commits_link, deployment_record
+from deployments.services import commits_link, deployment_record, deployments_delete
+from organizations.models import Organization
 from repositories.models import PullRequest
 from repositories.signals import commit_data_changed
 from tests.factories import make_commit, make_pull_request, make_repository, make_sha
@@ -174,6 +175,37 @@ def test_changing_the_counted_environments_recomputes_deploy_moments_and_tags(or
     organization.counted_environments = ["canary"]
     organization.save()
     assert derived() == (None, [])
+
+
+def test_a_recording_follows_counted_environments_changed_after_its_token_was_read(
+    organization, repo
+):
+    merge = make_commit(repo, at=T0)
+    pull_request = make_pull_request(repo, 15, merged_at=T0, merge_commit_sha=merge.sha)
+    as_authenticated = Organization.objects.get(pk=organization.pk)  # all environments count
+    organization.counted_environments = ["production"]
+    organization.save()
+
+    record(as_authenticated, [merge.sha], "staging", tags=["canary"])
+
+    pull_request.refresh_from_db()
+    assert (pull_request.deploy_moment, pull_request.shipped_tags) == (None, [])
+
+
+def test_deleting_deployments_recomputes_what_they_shipped_and_keeps_receipts(organization, repo):
+    merge = make_commit(repo, at=T0)
+    pull_request = make_pull_request(repo, 16, merged_at=T0, merge_commit_sha=merge.sha)
+    record(organization, [merge.sha], "staging", deployed_at=T0 + timedelta(hours=1), tags=["a"])
+    later = record(organization, [merge.sha], deployed_at=T0 + timedelta(hours=4), tags=["b"])
+
+    assert deployments_delete(deployments=Deployment.objects.filter(pk=later.deployment.pk)) == 1
+
+    pull_request.refresh_from_db()
+    assert (pull_request.deploy_moment, pull_request.shipped_tags) == (
+        T0 + timedelta(hours=1),
+        ["a"],
+    )
+    assert DeploymentReceipt.objects.filter(organization=organization).count() == 2
 
 
 def test_replacing_a_deployment_moves_the_deploy_moment(organization, repo):
