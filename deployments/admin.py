@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from deployments.models import Deployment, DeploymentCommit, DeploymentReceipt
+from deployments.services import deployments_delete
 
 
 class DeploymentCommitInline(admin.TabularInline):
@@ -27,6 +28,20 @@ class DeploymentAdmin(admin.ModelAdmin):
     date_hierarchy = "deployed_at"
     inlines = [DeploymentCommitInline]
     show_full_result_count = False
+
+    # The deduplicated view of the receipts, with links and attribution derived from it:
+    # viewed here, changed only through the API. Deleting one recomputes what it shipped.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def delete_model(self, request, obj):
+        deployments_delete(deployments=Deployment.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        deployments_delete(deployments=queryset)
 
 
 @admin.register(DeploymentReceipt)
