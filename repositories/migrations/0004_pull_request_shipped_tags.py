@@ -22,7 +22,7 @@ def shipped_tags_fill(apps, schema_editor):
         tags_by_pr = defaultdict(set)
         rows = shipping.values_list("pull_request_id", "deployment__tags")
         for pr_id, tags in rows.iterator(chunk_size=5000):
-            tags_by_pr[pr_id].update(tags)
+            tags_by_pr[pr_id].update(tag for tag in tags if isinstance(tag, str))
         PullRequest.objects.bulk_update(
             [PullRequest(pk=pk, shipped_tags=sorted(tags)) for pk, tags in tags_by_pr.items() if tags],
             ["shipped_tags"],
