@@ -369,3 +369,16 @@ def test_marks_failure_follows_the_replacing_receipt(organization):
     record(organization, [make_sha(1)], tags=["rollback"], received_at=T0)
     record(organization, [make_sha(1)], tags=[], received_at=T0 + timedelta(minutes=1))
     assert Deployment.objects.values_list("marks_failure", flat=True).get() is False
+
+
+def test_the_largest_tags_the_api_accepts_are_recorded(organization, repo):
+    """50 tags of 100 characters: no index entry may carry them (a btree entry is at most
+    2,704 bytes on PostgreSQL), or such a deployment would fail to record."""
+    merge = make_commit(repo, at=T0)
+    make_pull_request(repo, 17, merged_at=T0, merge_commit_sha=merge.sha)
+    tags = [make_sha(n) + make_sha(-n)[:60] for n in range(50)]
+
+    result = record(organization, [merge.sha], tags=tags)
+
+    assert Deployment.objects.get(pk=result.deployment.pk).tags == tags
+    assert PullRequest.objects.get(number=17).shipped_tags == sorted(tags)
