@@ -52,3 +52,13 @@ def member_client(client, member):
 def outsider_client(client, outsider):
     client.force_login(outsider)
     return client
+
+
+@pytest.fixture
+def superuser_client(db, client):
+    """A logged-in superuser: the admin's pages and actions."""
+    user = make_user("root")
+    user.is_staff = user.is_superuser = True
+    user.save()
+    client.force_login(user)
+    return client

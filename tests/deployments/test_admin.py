@@ -9,18 +9,9 @@ from django.urls import reverse
 from deployments.models import Deployment
 from deployments.services import deployment_record
 from repositories.models import PullRequest
-from tests.factories import make_commit, make_pull_request, make_repository, make_user
+from tests.factories import make_commit, make_pull_request, make_repository
 
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def superuser_client(db, client):
-    user = make_user("root")
-    user.is_staff = user.is_superuser = True
-    user.save()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ from tests.factories import (
     make_pull_request,
     make_repository,
     make_team,
-    make_user,
 )
 
 
@@ -130,15 +129,6 @@ def test_merging_across_organizations_is_refused(organization, other_organizatio
         contributors_merge(target=ada, others=[other])
 
     assert Contributor.objects.count() == 2
-
-
-@pytest.fixture
-def superuser_client(db, client):
-    user = make_user("root")
-    user.is_staff = user.is_superuser = True
-    user.save()
-    client.force_login(user)
-    return client
 
 
 def _act(client, action, contributors):
