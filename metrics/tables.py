@@ -31,7 +31,7 @@ DEPLOYMENT_SORTS = {
     "status": "status",
 }
 PULL_REQUEST_SORTS = {
-    "deployed": "end_moment",
+    "deployed": "end_order",
     "merged": "merged_at",
     "lead": "lead_time",
     "title": "title",
@@ -50,9 +50,9 @@ def query_for_drilldown(query: MetricsQuery) -> MetricsQuery:
 
 
 # Columns that are never null: ordered without NULLS LAST, which lets PostgreSQL read the
-# (organization, deployed_at) index backwards for the default sort instead of sorting the
-# range (a btree read backwards gives DESC NULLS FIRST).
-NEVER_NULL = {"deployed_at"}
+# (organization, deployed_at) and `pr_org_end_order` indexes backwards for the default sorts
+# instead of sorting the range (a btree read backwards gives DESC NULLS FIRST).
+NEVER_NULL = {"deployed_at", "end_order"}
 
 
 def sort_order(sort: str | None, allowed: dict[str, str], default: str) -> tuple[str, list]:

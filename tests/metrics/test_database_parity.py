@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.db import connection
+from django.db.models import F
 
 from deployments.dataset import SCALES, dataset_generate
 from metrics import calculations, selectors, tables
@@ -187,3 +188,41 @@ def test_a_download_stopped_halfway_leaves_the_connection_usable(synthetic, monk
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
         assert cursor.fetchone() == (1,)
+
+
+def test_team_lines_grouped_by_period_in_the_database_equal_days_folded_in_python(
+    synthetic, monkeypatch
+):
+    """PostgreSQL groups the team lines by period (`selectors.day_period`: a week's Monday
+    by date arithmetic); SQLite fetches days and `deployment_frequency` folds them."""
+    by_period = [
+        calculations.deployment_frequency(query=MetricsQuery(organization=synthetic, **fields))
+        for fields in QUERIES
+    ]
+    monkeypatch.setattr(selectors, "day_period", lambda field, granularity: F(field))
+    for fields, grouped in zip(QUERIES, by_period, strict=True):
+        by_day = calculations.deployment_frequency(
+            query=MetricsQuery(organization=synthetic, **fields)
+        )
+        assert grouped.teams == by_day.teams, fields
+        assert any(sum(line.values()) for line in by_day.teams.values()) or (
+            fields["start"].year == 2030 or "environments" in fields
+        ), fields
+
+
+def test_the_pull_request_table_lists_the_counted_prs_newest_end_first(synthetic):
+    """The default order reads the `pr_org_end_order` index (deploy moment, else merge):
+    the same PRs as the counted rule, ordered by where their lead time ends."""
+    for fields in QUERIES:
+        query = MetricsQuery(organization=synthetic, **fields)
+        counted = selectors.pull_requests_counted(query=query).values_list("pk", "end_moment")
+        expected = [
+            pk for pk, _ in sorted(counted, key=lambda row: (row[1], row[0]), reverse=True)
+        ]
+        ordered = tables._ordered(
+            selectors.pull_requests_table(query=query),
+            None,
+            tables.PULL_REQUEST_SORTS,
+            "-deployed",
+        )
+        assert list(ordered.values_list("pk", flat=True)) == expected, fields
