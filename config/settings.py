@@ -117,6 +117,10 @@ else:
         options=f"-c jit=off -c work_mem={os.environ.get('DATABASE_WORK_MEM', '32MB')}",
     )
 
+# A page's lead-time query runs on a second connection beside the rest of the page
+# (metrics/parallel.py): each worker may hold two PostgreSQL connections.
+SHIPLOG_CONCURRENT_QUERIES = env_bool("SHIPLOG_CONCURRENT_QUERIES", True)
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Shared by every worker (throttle counters live here), with no extra service to run.

@@ -2,7 +2,16 @@
 
 import pytest
 
+from metrics import parallel
 from tests.factories import make_membership, make_organization, make_user
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _background_connection_closed(django_db_setup):
+    """The test database is dropped after this: the lead-time thread's connection
+    (metrics.parallel) must not be open then."""
+    yield
+    parallel.connections_close()
 
 
 @pytest.fixture
