@@ -24,6 +24,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -196,6 +197,22 @@ def selected_cases(options) -> list[tuple[str, str, bool]]:
     return [case for case in every if options.case.lower() in case[0].lower()]
 
 
+def measure_concurrently(port, path, headers, *, clients: int, **options):
+    """`measure` from `clients` threads at once: every timing and error, and the largest
+    body."""
+    results = []
+    threads = [
+        threading.Thread(target=lambda: results.append(measure(port, path, headers, **options)))
+        for _ in range(clients)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    timings = [timing for client_timings, _, _ in results for timing in client_timings]
+    return timings, sum(errors for _, errors, _ in results), max(size for _, _, size in results)
+
+
 def measure(port, path, headers, *, warmups: int, repeats: int, budget: float):
     """Milliseconds per request (whole body read), error count, body size. A case stops
     after `budget` seconds of measuring (with at least three samples), so a slow page
@@ -239,10 +256,11 @@ def run(options) -> int:
                 headers = (
                     {"Authorization": f"Bearer {token}"} if with_token else {"Cookie": cookie}
                 )
-                timings, errors, size = measure(
+                timings, errors, size = measure_concurrently(
                     options.port,
                     path,
                     headers,
+                    clients=options.clients,
                     warmups=options.warmups,
                     repeats=options.repeats,
                     budget=options.budget,
@@ -265,7 +283,8 @@ def report(options, rows, peaks) -> None:
         f"\nDashboard and metrics API, org {options.org!r}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
     )
     print(f"{os.cpu_count()} CPUs, gunicorn {options.workers} sync workers, DEBUG off, ", end="")
-    print(f"up to {options.repeats} requests per case after {options.warmups} warm-ups ", end="")
+    print(f"{options.clients} client(s) at once, ", end="")
+    print(f"up to {options.repeats} requests each per case, {options.warmups} warm-ups ", end="")
     print(f"(at most {options.budget:.0f} s of measuring per case)\n")
     targets = f"p50 ms (≤ {TARGET_P50_MS}) | p95 ms (≤ {TARGET_P95_MS})"
     print(f"| case | n | {targets} | max ms | errors | bytes | ok |")
@@ -286,7 +305,9 @@ def report(options, rows, peaks) -> None:
 def explain(options) -> int:
     """Each case once in-process (after one warm-up): status, query count, SQL time, and the
     slowest queries with EXPLAIN (ANALYZE, BUFFERS) on PostgreSQL. API cases use the session."""
-    env = server_environment(options.database_url)
+    # Every query on the one captured connection (the lead times would otherwise run on a
+    # second one: metrics.parallel).
+    env = server_environment(options.database_url) | {"SHIPLOG_CONCURRENT_QUERIES": "false"}
     manage(env, "add_member", options.org, USERNAME, "--role", "admin", "--password", PASSWORD)
     manage(env, "collectstatic", "--noinput", "-v0")
     os.environ.update(env, DJANGO_SETTINGS_MODULE="config.settings")
@@ -335,6 +356,9 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--port", type=int, default=0, help="Default: a free one.")
     parser.add_argument("--warmups", type=int, default=2)
+    parser.add_argument(
+        "--clients", type=int, default=1, help="Clients requesting each case at the same time."
+    )
     parser.add_argument("--repeats", type=int, default=20)
     parser.add_argument("--case", default="", help="Only cases whose name contains this.")
     parser.add_argument(
