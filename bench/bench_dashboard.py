@@ -199,16 +199,22 @@ def selected_cases(options) -> list[tuple[str, str, bool]]:
 
 def measure_concurrently(port, path, headers, *, clients: int, **options):
     """`measure` from `clients` threads at once: every timing and error, and the largest
-    body."""
-    results = []
-    threads = [
-        threading.Thread(target=lambda: results.append(measure(port, path, headers, **options)))
-        for _ in range(clients)
-    ]
+    body. A client that fails stops the run."""
+    results, failures = [], []
+
+    def client() -> None:
+        try:
+            results.append(measure(port, path, headers, **options))
+        except Exception as error:  # noqa: BLE001 - raised again below, in the main thread
+            failures.append(error)
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    if failures:
+        raise failures[0]
     timings = [timing for client_timings, _, _ in results for timing in client_timings]
     return timings, sum(errors for _, errors, _ in results), max(size for _, _, size in results)
 
@@ -357,7 +363,10 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=0, help="Default: a free one.")
     parser.add_argument("--warmups", type=int, default=2)
     parser.add_argument(
-        "--clients", type=int, default=1, help="Clients requesting each case at the same time."
+        "--clients",
+        type=lambda text: max(1, int(text)),
+        default=1,
+        help="Clients requesting each case at the same time (at least 1).",
     )
     parser.add_argument("--repeats", type=int, default=20)
     parser.add_argument("--case", default="", help="Only cases whose name contains this.")

@@ -118,7 +118,7 @@ else:
     )
 
 # A page's lead-time query runs on a second connection beside the rest of the page
-# (metrics/parallel.py): each worker may hold two PostgreSQL connections.
+# (metrics/parallel.py): a worker holds one PostgreSQL connection more than its threads.
 SHIPLOG_CONCURRENT_QUERIES = env_bool("SHIPLOG_CONCURRENT_QUERIES", True)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -194,7 +194,9 @@ def deployment_frequency(
             if chosen:
                 selected[period] += count
     teams: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))
-    period_of: dict[date, date] = {}  # a year of team lines is 15,000 (day, team) counts
+    # SQLite's team lines are (day, team) counts, 15,000 for a year; PostgreSQL's are
+    # grouped by period already (`selectors.day_period`), which maps to itself.
+    period_of: dict[date, date] = {}
     for (day, slug), count in deployments.by_team.items():
         period = period_of.get(day)
         if period is None:

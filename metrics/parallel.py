@@ -4,10 +4,13 @@ A request runs its queries one after another on one connection, so while Postgre
 computes a year of lead-time percentiles (150 ms of a 300 ms page at 50,000 PRs) the other
 core of a 2-core server sits idle. `started` runs such a function on a background thread,
 which has its own connection, while the request goes on; calling what it returns joins it.
-Under full load this gains nothing and costs nothing: the same queries run, only sooner.
+Under full load it gains nothing: the same queries run, at the cost of a second connection
+and a hand-over between threads.
 
-The function runs inline instead (and `started` returns its result already computed) when:
-- the database is not PostgreSQL (SQLite serialises its readers' work anyway);
+The function runs inline instead (`started` computes it at once, and raises its error)
+when:
+- the database is not PostgreSQL: SQLite computes lead times in Python, which holds the
+  interpreter lock, and the test suite's in-memory database exists on one connection only;
 - the request's connection is inside a transaction: another connection would not see what
   it has not committed (so every test using the `db` fixture runs inline);
 - SHIPLOG_CONCURRENT_QUERIES is off;
@@ -16,7 +19,6 @@ The function runs inline instead (and `started` returns its result already compu
 """
 
 import contextvars
-import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -30,12 +32,11 @@ T = TypeVar("T")
 _idle = threading.BoundedSemaphore(1)
 _pool_lock = threading.Lock()
 _pool: ThreadPoolExecutor | None = None
-_pool_pid: int | None = None
 
 
 def started(function: Callable[..., T], /, **kwargs) -> Callable[[], T]:
-    """Starts `function(**kwargs)`; the returned callable gives its result or raises its
-    exception."""
+    """Starts `function(**kwargs)`; the returned callable gives its result, or raises its
+    exception when it ran in the background."""
     if not _may_run_beside() or not _idle.acquire(blocking=False):
         result = function(**kwargs)
         return lambda: result
@@ -51,7 +52,7 @@ def started(function: Callable[..., T], /, **kwargs) -> Callable[[], T]:
 def connections_close() -> None:
     """Closes the background thread's connection (a test run does before it drops its
     database; a server never needs to)."""
-    if _pool is not None and _pool_pid == os.getpid():
+    if _pool is not None:
         _pool.submit(connections.close_all).result()
 
 
@@ -64,22 +65,25 @@ def _may_run_beside() -> bool:
 
 
 def _executor() -> ThreadPoolExecutor:
-    # Made in the process that uses it: a thread does not survive gunicorn's fork.
-    global _pool, _pool_pid
+    # Made on first use, in the worker process that serves requests: a thread made before
+    # gunicorn forks would not exist in the workers.
+    global _pool
     with _pool_lock:
-        if _pool is None or _pool_pid != os.getpid():
+        if _pool is None:
             _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="shiplog-query")
-            _pool_pid = os.getpid()
         return _pool
 
 
 def _on_own_connection(context: contextvars.Context, function: Callable[..., T], kwargs) -> T:
     # The thread's connection lives like a request's: checked (and replaced when broken or
     # older than DATABASE_CONN_MAX_AGE) before the work, kept or closed after it. The
-    # caller's context carries the request id onto any log line.
-    close_old_connections()
+    # caller's context carries the request id onto any log line. The thread is freed even
+    # when closing a broken connection fails.
     try:
+        close_old_connections()
         return context.run(function, **kwargs)
     finally:
-        close_old_connections()
-        _idle.release()
+        try:
+            close_old_connections()
+        finally:
+            _idle.release()

@@ -144,7 +144,7 @@ def period_trunc(field: str, granularity: str) -> Trunc:
     return Trunc(field, granularity, output_field=DateTimeField(), tzinfo=UTC)
 
 
-def day_period(field: str, granularity: str):
+def day_period(field: str, granularity: str) -> F | Func | Trunc:
     """The start of the period of a date column, on PostgreSQL (a year of team lines is
     15,000 (day, team) counts, 2,000 (week, team) ones); elsewhere the day itself, which the
     caller folds. A week's Monday is date arithmetic: DATE_TRUNC on a date goes through a
@@ -153,6 +153,7 @@ def day_period(field: str, granularity: str):
         return F(field)
     if granularity == "week":
         # 0001-01-01 was a Monday; MOD of a non-negative day count is the days since Monday.
+        # The column appears twice in the template: fine for a column, which has no params.
         return Func(
             F(field),
             template="(%(expressions)s - MOD(%(expressions)s - DATE '0001-01-01', 7))",

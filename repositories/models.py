@@ -152,8 +152,9 @@ class PullRequest(models.Model):
                 F("id"),
                 name="pr_org_end_order",
             ),
-            # The few merged PRs no counted deployment ships yet: the dashboard lists the
-            # oldest of the range ("merged, not deployed") without reading every merge.
+            # Merged PRs no counted deployment ships (yet, or ever: a never-deployed
+            # repository's): the dashboard lists the oldest of the range ("merged, not
+            # deployed") without reading every merge.
             models.Index(
                 fields=["organization", "merged_at"],
                 condition=Q(deploy_moment__isnull=True),

@@ -6,10 +6,10 @@ from metrics import parallel
 from tests.factories import make_membership, make_organization, make_user
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _background_connection_closed(django_db_setup):
-    """The test database is dropped after this: the lead-time thread's connection
-    (metrics.parallel) must not be open then."""
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup):
+    """pytest-django's, which drops the test database afterwards: the lead-time thread's
+    connection (metrics.parallel) must be closed before that."""
     yield
     parallel.connections_close()
 

@@ -219,10 +219,6 @@ def test_the_pull_request_table_lists_the_counted_prs_newest_end_first(synthetic
         expected = [
             pk for pk, _ in sorted(counted, key=lambda row: (row[1], row[0]), reverse=True)
         ]
-        ordered = tables._ordered(
-            selectors.pull_requests_table(query=query),
-            None,
-            tables.PULL_REQUEST_SORTS,
-            "-deployed",
-        )
+        _, newest_first = tables.sort_order(None, tables.PULL_REQUEST_SORTS, "-deployed")
+        ordered = selectors.pull_requests_table(query=query).order_by(*newest_first)
         assert list(ordered.values_list("pk", flat=True)) == expected, fields

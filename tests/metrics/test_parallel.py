@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 import pytest
 from django.db import OperationalError, connection
 
+from config.middleware import request_id_var
 from deployments.dataset import SCALES, dataset_generate
 from metrics import parallel, report
 from metrics.query import MetricsQuery
@@ -56,8 +57,22 @@ def test_lead_times_computed_beside_the_counts_give_the_same_report(concurrent, 
 
 def test_inside_a_transaction_it_runs_inline(db, settings):
     # Another connection would not see what this transaction has not committed.
+    if connection.vendor != "postgresql":
+        pytest.skip("off PostgreSQL it is always inline")
     settings.SHIPLOG_CONCURRENT_QUERIES = True
+    assert connection.in_atomic_block
     assert parallel.started(_thread_name)() == _thread_name()
+
+
+def test_the_request_id_reaches_the_background_threads_log_lines(concurrent):
+    token = request_id_var.set("req-beside")
+    try:
+        pending = parallel.started(lambda: (_thread_name(), request_id_var.get()))
+    finally:
+        request_id_var.reset(token)
+    thread, request_id = pending()
+    assert thread.startswith(BACKGROUND)
+    assert request_id == "req-beside"
 
 
 def test_it_runs_inline_when_switched_off(concurrent, settings):
