@@ -124,3 +124,19 @@ def test_the_dashboard_answers_503_when_the_background_query_loses_the_database(
     response = client.get("/?from=2025-12-01&to=2026-01-04&weeks=custom")
     assert response.status_code == 503
     assert b"briefly unavailable" in response.content
+
+
+def _backend_pid() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+def test_a_background_connection_that_broke_is_replaced(concurrent):
+    # As after a database restart: the thread's kept connection is dead, and the next
+    # page's health check replaces it instead of failing.
+    first = parallel.started(_backend_pid)()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(%s)", [first])
+    second = parallel.started(_backend_pid)()
+    assert second != first
