@@ -38,8 +38,9 @@ ROOT = Path(__file__).resolve().parents[1]
 PYTHON = ROOT / ".venv" / "bin" / "python"
 GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
 OURS, BARE = "/api/v1/deployments", "/bench/bare"
-REPOSITORIES, PRS = 5, 400
-SETUP = """
+REPOSITORIES, PRS, HISTORY = 5, 400, 3000
+SETUP = (
+    """
 import hashlib, datetime
 from django.utils import timezone
 from organizations.models import Organization
@@ -58,8 +59,25 @@ for r in range(REPOSITORIES):
         PullRequest(organization=org, repository=repo, number=n, title=f"PR {n}", state="merged",
                     merged_at=at(n), merge_commit_sha=sha(r, n, "merge"))
         for n in range(1, PRS + 1)])
+# A history, as an organization in use has: the tables the load writes are not empty
+# (as of an install's first minute) when the statistics are taken.
+import random
+from deployments.services import deployment_record
+rng = random.Random(0)
+for n in range(HISTORY):
+    r = rng.randrange(REPOSITORIES)
+    shas = [sha(r, rng.randint(1, PRS), "merge") for _ in range(rng.randint(1, 20))]
+    deployment_record(organization=org, request_id=f"history-{n}", raw_body="{}", shas=shas,
+                      environment_name=rng.choice(["production", "staging"]),
+                      deployed_at=now - datetime.timedelta(minutes=HISTORY - n))
+from django.db import connection
+with connection.cursor() as cursor:  # as generate_dataset does after a bulk load
+    cursor.execute("ANALYZE")
 print(org.id, token_generate(organization=org)[1])
-""".replace("REPOSITORIES", str(REPOSITORIES)).replace("PRS", str(PRS))
+""".replace("REPOSITORIES", str(REPOSITORIES))
+    .replace("PRS", str(PRS))
+    .replace("HISTORY", str(HISTORY))
+)
 
 
 @dataclass
