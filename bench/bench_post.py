@@ -2,11 +2,13 @@
 
 Creates a throw-away PostgreSQL database, migrates it, loads an organization with commits
 and merged PRs, and starts ONE gunicorn (DJANGO_SETTINGS_MODULE=bench.settings_bench: the
-product's URLs plus POST /bench/bare, which only parses the JSON and inserts one row). For
-each client count it sends the same bodies for a fixed time first to the bare endpoint,
-then to the real one: realistic deployments of 1–20 SHAs (mostly known merge commits,
-some unknown, 20% repeats of an earlier body that dedupe). Prints throughput, p50 / p99
-latency, errors and the ratio ours / bare; stops gunicorn and drops the database.
+product's URLs plus POST /bench/bare, which only parses the JSON and inserts one row, and
+POST /bench/checked, which first authenticates, throttles and validates as ours does). For
+each client count it sends the same bodies for a fixed time to bare, to checked, then to
+the real one: realistic deployments of 1–20 SHAs (mostly known merge commits, some unknown,
+20% repeats of an earlier body that dedupe), into an organization with 3,000 deployments
+of history. Prints throughput, p50 / p99 latency, errors and the ratios to bare; stops
+gunicorn and drops the database.
 
 Workers: gunicorn 2 workers (one per core of the 2-core target) x 4 threads each, so a
 worker overlaps its threads' database waits; change with --workers / --threads. The
@@ -37,7 +39,7 @@ from harness import server_env
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = ROOT / ".venv" / "bin" / "python"
 GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
-OURS, BARE = "/api/v1/deployments", "/bench/bare"
+OURS, BARE, CHECKED = "/api/v1/deployments", "/bench/bare", "/bench/checked"
 REPOSITORIES, PRS, HISTORY = 5, 400, 3000
 SETUP = (
     """
@@ -120,7 +122,7 @@ def main() -> int:
         server = _gunicorn(args, env, organization_id)
         _wait_ready(args.port, token)
         for clients in args.clients:
-            for path in (BARE, OURS):
+            for path in (BARE, CHECKED, OURS):
                 runs.append(Run(path, clients, args.seconds, _load(args, token, path, clients)))
                 _print_run(runs[-1])
     finally:
@@ -261,27 +263,40 @@ def _statuses(run: Run) -> dict[int, int]:
     return dict(sorted(Counter(status for _, status in run.results).items()))
 
 
+def _ratio(run: Run, bare: Run) -> float:
+    return run.throughput / bare.throughput if bare.throughput else 0
+
+
 def _report(args, runs: list[Run]) -> None:
     print(
         f"\nPOST, {args.seconds:g} s per endpoint and client count; one gunicorn, "
         f"{args.workers} workers x {args.threads} threads, PostgreSQL"
     )
-    print("clients  ours/s   bare/s  ratio  ours p50  ours p99  bare p99  errors")
-    pairs = [(bare, ours) for bare, ours in zip(runs[::2], runs[1::2], strict=True)]
-    for bare, ours in pairs:
+    print(
+        "clients  ours/s   bare/s  ratio  ours p50  ours p99  bare p99  errors"
+        "  checked/s  checked/bare"
+    )
+    triples = list(zip(runs[::3], runs[1::3], runs[2::3], strict=True))
+    pairs = [(bare, ours) for bare, _, ours in triples]
+    for bare, checked, ours in triples:
         print(
             f"{ours.clients:>7}  {ours.throughput:6.1f}  {bare.throughput:7.1f}  "
-            f"{ours.throughput / bare.throughput if bare.throughput else 0:5.2f}  "
+            f"{_ratio(ours, bare):5.2f}  "
             f"{ours.percentile(50):8.1f}  {ours.percentile(99):8.1f}  "
-            f"{bare.percentile(99):8.1f}  {ours.errors + bare.errors:>6}"
+            f"{bare.percentile(99):8.1f}  {ours.errors + bare.errors + checked.errors:>6}"
+            f"  {checked.throughput:9.1f}  {_ratio(checked, bare):12.2f}"
         )
+    print(
+        "checked: the same auth, scope, throttle and validation as ours, then bare's one-row "
+        "insert (bench/urls_bench.py)"
+    )
     if pairs:
         # Saturation: the fewest clients that reach 90% of the best throughput seen.
         best = max(ours.throughput for _, ours in pairs)
         bare, ours = next(pair for pair in pairs if pair[1].throughput >= 0.9 * best)
-        ratio = ours.throughput / bare.throughput if bare.throughput else 0
         print(
-            f"saturating concurrency {ours.clients} clients: ratio {ratio:.2f} (target ≥ 0.5), "
+            f"saturating concurrency {ours.clients} clients: ratio {_ratio(ours, bare):.2f} "
+            "(target ≥ 0.5), "
             f"errors {ours.errors} (target 0), p99 {ours.percentile(99):.1f} ms (target ≤ 50)"
         )
     print("reproduce: " + shlex.join([".venv/bin/python", "bench/bench_post.py", *sys.argv[1:]]))

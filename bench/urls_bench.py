@@ -1,4 +1,10 @@
-"""The product's URLs plus POST /bench/bare: the floor an ingest endpoint is compared with."""
+"""The product's URLs plus two bench endpoints.
+
+POST /bench/bare: what the issue compares ingest with (parse the JSON, insert one row).
+POST /bench/checked: the real endpoint's token authentication, scope check, throttle and
+validation, then the same one-row insert: what any endpoint with the API's contract costs
+before it records anything, so the bench can say how much of the gap is recording.
+"""
 
 import json
 
@@ -8,9 +14,12 @@ from django.urls import path
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
+from rest_framework.response import Response
 
 from config.urls import urlpatterns as product_urlpatterns
+from deployments.api import DeploymentsApi, request_body_read
 from deployments.models import DeploymentReceipt
+from deployments.serializers import DeploymentInputSerializer
 
 
 @csrf_exempt
@@ -28,4 +37,25 @@ def bare(request):
     return JsonResponse({"id": receipt.id}, status=201)
 
 
-urlpatterns = [path("bench/bare", bare), *product_urlpatterns]
+class CheckedApi(DeploymentsApi):
+    def post(self, request):
+        raw_body = request_body_read(request)
+        serializer = DeploymentInputSerializer(
+            data=request.data, context={"received_at": timezone.now()}
+        )
+        serializer.is_valid(raise_exception=True)
+        receipt = DeploymentReceipt.objects.create(
+            organization=request.auth.organization,
+            token=request.auth,
+            request_id=request.request_id,
+            raw_body=raw_body,
+            received_at=timezone.now(),
+        )
+        return Response({"id": receipt.id}, status=201)
+
+
+urlpatterns = [
+    path("bench/bare", bare),
+    path("bench/checked", CheckedApi.as_view()),
+    *product_urlpatterns,
+]
