@@ -3,6 +3,10 @@
 Linking is a pure function of a deployment's SHAs and deployed_at and of the commit/PR data
 known at the time, recomputed whenever either side changes: so the answer is the same
 whichever arrives first.
+
+On PostgreSQL, deployment_record hands the whole write to the database function
+shiplog_deployment_record (migration deployments 0008), which applies these same rules
+set-based; tests/deployments/test_record_parity.py holds the two to the same rows.
 """
 
 import hashlib
