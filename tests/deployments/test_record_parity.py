@@ -3,7 +3,9 @@
 Both must leave the same rows. One scenario - prefixes shared across repositories, a fork's
 equal SHA, PRs merged before and after the deployment, unknown SHAs that arrive later,
 tests, tags, counted environments, repeats that replace and older repeats that do not - is
-recorded twice, once each way, and every derived row and every match report compared.
+recorded twice, once each way, and every derived row and every match report compared;
+then the counted environments change, which refreshes every deploy moment (set-based on
+PostgreSQL too), and the PRs are compared again.
 
 CI runs the suite on PostgreSQL, where both paths exist; SQLite has only the Python one.
 """
@@ -219,7 +221,11 @@ def _recorded(monkeypatch, slug: str, *, in_database: bool, counted: list[str], 
     organization = make_organization(slug, counted_environments=counted)
     history = _history(organization, random.Random(seed))
     results = _deployments(organization, history, random.Random(seed + 1))
-    return results, _rows(organization)
+    recorded = _rows(organization)
+    # Then an admin changes which environments count: every deploy moment is refreshed.
+    organization.counted_environments = ["staging"] if not counted else []
+    organization.save(update_fields=["counted_environments"])
+    return results, recorded, _rows(organization)
 
 
 @pytest.mark.parametrize("counted", [[], ["production", "qa"]])
@@ -228,8 +234,8 @@ def test_the_database_function_records_what_the_python_path_records(monkeypatch,
     in_python = _recorded(monkeypatch, "python", in_database=False, counted=counted, seed=seed)
     in_database = _recorded(monkeypatch, "database", in_database=True, counted=counted, seed=seed)
 
-    python_results, python_rows = in_python
-    database_results, database_rows = in_database
+    python_results, python_rows, python_refreshed = in_python
+    database_results, database_rows, database_refreshed = in_database
     for number, (expected, actual) in enumerate(
         zip(python_results, database_results, strict=True)
     ):
@@ -239,11 +245,13 @@ def test_the_database_function_records_what_the_python_path_records(monkeypatch,
     assert database_rows["deployments"].keys() == python_rows["deployments"].keys()
     for key, expected in python_rows["deployments"].items():
         assert database_rows["deployments"][key] == expected, key
+    assert database_refreshed["pull_requests"] == python_refreshed["pull_requests"]
+    assert database_refreshed["pull_requests"] != database_rows["pull_requests"]
 
 
 def test_the_scenario_exercises_every_rule(monkeypatch):
     """Guards the comparison above against a scenario that no longer reaches the rules."""
-    results, rows = _recorded(monkeypatch, "coverage", in_database=True, counted=[], seed=1)
+    results, rows, _ = _recorded(monkeypatch, "coverage", in_database=True, counted=[], seed=1)
     deployments = rows["deployments"].values()
     reports = {result[-1]: result for result in results}
     assert any(report[9] for report in reports.values()), "a repeat replaced a deployment"
