@@ -1,0 +1,64 @@
+"""Times changing an organization's counted environments on the large dataset.
+
+    .venv/bin/python bench/bench_counted_refresh.py [--paths database,python]
+
+Saving the setting refreshes the deploy moment and shipped tags of every PR the
+organization's deployments ship, under the link lock, so the organization's POSTs wait
+that long. Each path (PostgreSQL's set-based UPDATE, and the Python batches SQLite uses)
+sets the environments to "production" and back to what they were; prints seconds for each
+and the command. Needs the `large` organization of bench/README.md ("Setup").
+"""
+
+import argparse
+import os
+import shlex
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--database-url", default="postgresql://postgres@127.0.0.1:5432/shiplog_perf"
+    )
+    parser.add_argument("--org", default="perf")
+    parser.add_argument(
+        "--paths",
+        default="database,python",
+        help="comma-separated: database (PostgreSQL's UPDATE), python (the batches)",
+    )
+    args = parser.parse_args()
+    os.environ["DATABASE_URL"] = args.database_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from deployments import services
+    from organizations.models import Organization
+    from repositories.models import PullRequest
+
+    organization = Organization.objects.get(slug=args.org)
+    original = organization.counted_environments
+    shipped = PullRequest.objects.filter(organization=organization, deployments__isnull=False)
+    print(f"organization {args.org}: {shipped.distinct().count():,} PRs shipped by deployments")
+    for path in args.paths.split(","):
+        services.records_in_database = lambda path=path: path == "database"
+        for counted in (["production"], original):
+            organization.counted_environments = counted
+            started = time.perf_counter()
+            organization.save(update_fields=["counted_environments"])
+            seconds = time.perf_counter() - started
+            print(f"  {path:<8} counted environments -> {counted or 'all'}: {seconds:6.2f} s")
+    print(
+        "reproduce: "
+        + shlex.join([".venv/bin/python", "bench/bench_counted_refresh.py", *sys.argv[1:]])
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
