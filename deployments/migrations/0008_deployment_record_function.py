@@ -87,11 +87,14 @@ BEGIN
     LEFT JOIN LATERAL (
         SELECT c.id, c.contributor_id
         FROM repositories_commit c
-        JOIN repositories_repository r ON r.id = c.repository_id
         WHERE c.organization_id = p_organization_id
           AND c.sha >= sent.sha AND c.sha < sent.sha || 'g'
           AND starts_with(c.sha, sent.sha)
-        ORDER BY c.committed_at DESC, c.sha COLLATE "C" DESC, r.full_name COLLATE "C" DESC
+        -- The repository's name only breaks a tie (a fork's equal SHA): looked up per
+        -- candidate, not joined, so the plan starts from the (organization, sha) index.
+        ORDER BY c.committed_at DESC, c.sha COLLATE "C" DESC,
+                 (SELECT r.full_name FROM repositories_repository r
+                  WHERE r.id = c.repository_id) COLLATE "C" DESC
         LIMIT 1
     ) m ON true;
 
