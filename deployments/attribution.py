@@ -6,8 +6,10 @@ metrics count by. They depend on linking (which commits matched, and their contr
 and on the contributors (tracked, bot, teams), so both re-derive them when they change:
 the deployment service from the rows it just linked (`attribution_of_rows`), relinking and
 contributor changes (through signals, deployments.apps) with `deployments_attribute`. One
-rule, `attribution_of`, serves all; `tests/deployments/test_attribution.py` holds the
-stored values to a recomputation from scratch after every kind of change.
+rule, `attribution_of`, serves all of them; on PostgreSQL the recording function
+(migration deployments 0008) applies the same rule in SQL, held to this one by
+tests/deployments/test_record_parity.py. `tests/deployments/test_attribution.py` holds
+the stored values to a recomputation from scratch after every kind of change.
 """
 
 from collections import defaultdict

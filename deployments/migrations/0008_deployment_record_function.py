@@ -89,7 +89,7 @@ BEGIN
         FROM repositories_commit c
         WHERE c.organization_id = p_organization_id
           AND c.sha >= sent.sha AND c.sha < sent.sha || 'g'
-          AND starts_with(c.sha, sent.sha)
+          AND starts_with(c.sha, sent.sha)  -- exact under any collation; the range uses the index
         -- The repository's name only breaks a tie (a fork's equal SHA): looked up per
         -- candidate, not joined, so the plan starts from the (organization, sha) index.
         ORDER BY c.committed_at DESC, c.sha COLLATE "C" DESC,
@@ -199,11 +199,13 @@ BEGIN
           AND (pr.deploy_moment IS DISTINCT FROM derived.latest
                OR pr.shipped_tags IS DISTINCT FROM derived.tags);
     ELSIF v_counts AND cardinality(v_pull_request_ids) > 0 THEN
-        -- A new deployment can only raise a deploy moment and add tags. Rows are locked in
-        -- id order, as everywhere, so concurrent writers never deadlock.
+        -- A new deployment can only raise a deploy moment and add tags. Every PR it ships
+        -- is locked first, in id order, as everywhere, so concurrent writers never
+        -- deadlock (locking only those `later` now would let the UPDATE below take one a
+        -- replacement lowered since, out of order).
+        PERFORM pr.id FROM repositories_pullrequest pr
+        WHERE pr.id = ANY(v_pull_request_ids) ORDER BY pr.id FOR NO KEY UPDATE;
         IF cardinality(p_tags) > 0 THEN
-            PERFORM pr.id FROM repositories_pullrequest pr
-            WHERE pr.id = ANY(v_pull_request_ids) ORDER BY pr.id FOR NO KEY UPDATE;
             UPDATE repositories_pullrequest pr SET shipped_tags = merged.tags
             FROM (
                 SELECT target.id,
@@ -214,11 +216,6 @@ BEGIN
                 WHERE target.id = ANY(v_pull_request_ids)
             ) AS merged
             WHERE pr.id = merged.id AND pr.shipped_tags IS DISTINCT FROM merged.tags;
-        ELSE
-            PERFORM pr.id FROM repositories_pullrequest pr
-            WHERE pr.id = ANY(v_pull_request_ids)
-              AND (pr.deploy_moment IS NULL OR pr.deploy_moment < p_deployed_at)
-            ORDER BY pr.id FOR NO KEY UPDATE;
         END IF;
         UPDATE repositories_pullrequest pr SET deploy_moment = p_deployed_at
         WHERE pr.id = ANY(v_pull_request_ids)
@@ -236,7 +233,7 @@ BEGIN
         'default_title', coalesce(v_default_title, ''),
         'contributor_rank', v_rank,
         'matched_shas', (
-            SELECT coalesce(jsonb_agg(sha ORDER BY position), '[]'::jsonb)
+            SELECT coalesce(jsonb_agg(sha), '[]'::jsonb)
             FROM deployments_deploymentcommit
             WHERE deployment_id = v_deployment_id AND commit_id IS NOT NULL),
         'pull_requests', (
