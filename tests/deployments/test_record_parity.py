@@ -58,7 +58,8 @@ def _history(organization, rng: random.Random) -> dict:
     commits = []
     for n in range(45):
         repository = repositories[n % len(repositories)]
-        sha = shared_prefix + _hex(rng, 32) if n % 9 == 0 else _hex(rng)
+        # Every tenth commit shares a prefix, across all three repositories.
+        sha = shared_prefix + _hex(rng, 32) if n % 10 == 0 else _hex(rng)
         # Whole days: deployments often carry two commits committed at the same moment.
         at = START + timedelta(days=rng.randrange(0, 12))
         commits.append(
@@ -98,8 +99,10 @@ def _history(organization, rng: random.Random) -> dict:
     )
     return {
         "commits": [commit.sha for commit in commits]
-        + [pr.merge_commit_sha for pr in pull_requests],
+        + [pr.merge_commit_sha for pr in pull_requests if pr.merge_commit_sha],
         "shared_prefix": shared_prefix,
+        "fork": fork_sha,
+        "by_bot": [commit.sha for commit in commits if commit.contributor == people[2]],
         "unseen_merge": unseen,
         "late": [_hex(rng) for _ in range(4)],
         "repository": repositories[1],
@@ -107,7 +110,8 @@ def _history(organization, rng: random.Random) -> dict:
 
 
 def _deployments(organization, history: dict, rng: random.Random) -> list[tuple]:
-    """Sends 70 deployments; halfway, commits for some unknown SHAs arrive (relinking)."""
+    """Sends 70 deployments; halfway, commits for some unknown SHAs arrive (relinking).
+    After each: its match report and every PR's deploy moment and tags."""
     results, sent = [], []
     for n in range(70):
         if n == 35:
@@ -127,9 +131,13 @@ def _deployments(organization, history: dict, rng: random.Random) -> list[tuple]
             ]
             extra = rng.choice(
                 [[], [], [history["shared_prefix"][:7]], [history["unseen_merge"]]]
-                + [[rng.choice(history["late"])], [_hex(rng)]]
+                + [[history["fork"]], [rng.choice(history["late"])], [_hex(rng)]]
             )
             shas = list(dict.fromkeys(known + extra))
+            if n % 10 == 7:  # now and then only SHAs nobody has pushed (yet)
+                shas = [_hex(rng)]
+            elif n % 10 == 3:  # or only a bot's work
+                shas = [rng.choice(history["by_bot"])]
             environment = rng.choice(["production", "staging", "qa"])
             sent.append((shas, environment))
         result = services.deployment_record(
@@ -144,7 +152,7 @@ def _deployments(organization, history: dict, rng: random.Random) -> list[tuple]
             is_test=rng.random() < 0.1,
             received_at=received_at,
         )
-        results.append(_report(result))
+        results.append((_report(result), _pull_request_rows(organization)))
     return results
 
 
@@ -204,20 +212,26 @@ def _rows(organization) -> dict:
                     "team__name", "deployed_on", "environment_name", "is_test"
                 )
             ),
-            "receipts": sorted(deployment.receipts.values_list("request_id", "received_at")),
+            "receipts": sorted(
+                deployment.receipts.values_list("request_id", "received_at", "raw_body")
+            ),
         }
-    pull_requests = {
+    pull_requests = _pull_request_rows(organization)
+    receipts = DeploymentReceipt.objects.filter(organization=organization).count()
+    return {"deployments": deployments, "pull_requests": pull_requests, "receipts": receipts}
+
+
+def _pull_request_rows(organization) -> dict:
+    return {
         (pr.repository.full_name, pr.number): (pr.deploy_moment, pr.shipped_tags)
         for pr in PullRequest.objects.filter(organization=organization).select_related(
             "repository"
         )
     }
-    receipts = DeploymentReceipt.objects.filter(organization=organization).count()
-    return {"deployments": deployments, "pull_requests": pull_requests, "receipts": receipts}
 
 
 def _recorded(monkeypatch, slug: str, *, in_database: bool, counted: list[str], seed: int):
-    monkeypatch.setattr(services, "records_in_database", lambda: in_database)
+    monkeypatch.setattr(services, "links_in_database", lambda: in_database)
     organization = make_organization(slug, counted_environments=counted)
     history = _history(organization, random.Random(seed))
     results = _deployments(organization, history, random.Random(seed + 1))
@@ -225,40 +239,63 @@ def _recorded(monkeypatch, slug: str, *, in_database: bool, counted: list[str], 
     # Then an admin changes which environments count: every deploy moment is refreshed.
     organization.counted_environments = ["staging"] if not counted else []
     organization.save(update_fields=["counted_environments"])
-    return results, recorded, _rows(organization)
+    return {
+        "history": history,
+        "results": results,
+        "rows": recorded,
+        "refreshed": _rows(organization),
+    }
 
 
 @pytest.mark.parametrize("counted", [[], ["production", "qa"]])
 @pytest.mark.parametrize("seed", [1, 2])
 def test_the_database_function_records_what_the_python_path_records(monkeypatch, counted, seed):
-    in_python = _recorded(monkeypatch, "python", in_database=False, counted=counted, seed=seed)
-    in_database = _recorded(monkeypatch, "database", in_database=True, counted=counted, seed=seed)
+    python = _recorded(monkeypatch, "python", in_database=False, counted=counted, seed=seed)
+    database = _recorded(monkeypatch, "database", in_database=True, counted=counted, seed=seed)
 
-    python_results, python_rows, python_refreshed = in_python
-    database_results, database_rows, database_refreshed = in_database
     for number, (expected, actual) in enumerate(
-        zip(python_results, database_results, strict=True)
+        zip(python["results"], database["results"], strict=True)
     ):
-        assert actual == expected, f"match report of deployment {number}"
-    assert database_rows["receipts"] == python_rows["receipts"] == 70
-    assert database_rows["pull_requests"] == python_rows["pull_requests"]
-    assert database_rows["deployments"].keys() == python_rows["deployments"].keys()
-    for key, expected in python_rows["deployments"].items():
-        assert database_rows["deployments"][key] == expected, key
-    assert database_refreshed["pull_requests"] == python_refreshed["pull_requests"]
-    assert database_refreshed["pull_requests"] != database_rows["pull_requests"]
+        assert actual[0] == expected[0], f"match report of deployment {number}"
+        assert actual[1] == expected[1], f"PR deploy moments and tags after deployment {number}"
+    assert database["rows"]["receipts"] == python["rows"]["receipts"] == 70
+    assert database["rows"]["pull_requests"] == python["rows"]["pull_requests"]
+    assert database["rows"]["deployments"].keys() == python["rows"]["deployments"].keys()
+    for key, expected in python["rows"]["deployments"].items():
+        assert database["rows"]["deployments"][key] == expected, key
+    assert database["refreshed"]["pull_requests"] == python["refreshed"]["pull_requests"]
+    assert database["refreshed"]["pull_requests"] != database["rows"]["pull_requests"]
 
 
-def test_the_scenario_exercises_every_rule(monkeypatch):
+@pytest.mark.parametrize("seed", [1, 2])
+def test_the_scenario_exercises_every_rule(monkeypatch, seed):
     """Guards the comparison above against a scenario that no longer reaches the rules."""
-    results, rows, _ = _recorded(monkeypatch, "coverage", in_database=True, counted=[], seed=1)
+    recorded = _recorded(monkeypatch, "coverage", in_database=True, counted=["qa"], seed=seed)
+    history, rows = recorded["history"], recorded["rows"]
+    reports = [report for report, _ in recorded["results"]]
     deployments = rows["deployments"].values()
-    reports = {result[-1]: result for result in results}
-    assert any(report[9] for report in reports.values()), "a repeat replaced a deployment"
-    assert any(d["fields"][7] > 1 for d in deployments), "a deployment was received twice"
-    assert any(report[7] for report in reports.values()), "a SHA was unknown"
-    assert any(report[8] for report in reports.values()), "a deployment shipped PRs"
+    commits = [row for d in deployments for row in d["commits"]]
+    assert any(report[9] for report in reports), "a repeat replaced a deployment"
+    assert any(
+        received < d["fields"][2] for d in deployments for _, received, _ in d["receipts"]
+    ), "an older receipt did not replace the stored deployment"
+    assert any(report[7] for report in reports), "a SHA was unknown"
+    assert any(report[8] for report in reports), "a deployment shipped PRs"
+    assert any(("acme/Web", 99, "A pull request") in report[8] for report in reports), (
+        "a sent full SHA nobody pushed shipped the PR it merged"
+    )
     assert {d["fields"][8] for d in deployments} >= {0, 1, 2, 3}, "every contributor rank"
     assert any(d["teams"] for d in deployments), "a deployment was attributed to a team"
+    assert any(d["fields"][6] for d in deployments), "a test deployment"
+    assert {d_key[0] for d_key in rows["deployments"]} >= {"qa", "production"}, (
+        "counted and uncounted environments"
+    )
     assert any(tags for _, tags in rows["pull_requests"].values()), "a PR got shipped tags"
     assert any(len(sha) < 40 for d in deployments for sha in d["fields"][0]), "a prefix"
+    assert {row[2][1] for row in commits if row[2] and row[0] == history["shared_prefix"][:7]}, (
+        "the shared prefix matched"
+    )
+    assert any(row[0] == history["fork"] and row[2] for row in commits), "the fork's SHA"
+    assert any(row[0] in history["late"][:2] and row[2] for row in commits), (
+        "a SHA unknown when sent was linked when its commit arrived"
+    )
