@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 
@@ -7,6 +8,15 @@ DEFAULT_BOT_NAMES = ["dependabot", "renovate", "github-actions", "pre-commit-ci"
 
 def default_bot_names() -> list[str]:
     return list(DEFAULT_BOT_NAMES)
+
+
+def validate_names(value) -> None:
+    """A list of non-blank strings: the admin edits these as raw JSON, and a bare string
+    would be read as a list of its characters."""
+    if not isinstance(value, list) or not all(
+        isinstance(item, str) and item.strip() for item in value
+    ):
+        raise ValidationError('Enter a list of names, like ["production", "staging"].')
 
 
 class Organization(models.Model):
@@ -19,11 +29,13 @@ class Organization(models.Model):
     bot_names = models.JSONField(
         default=default_bot_names,
         blank=True,
+        validators=[validate_names],
         help_text="Logins, names or emails containing one of these are bots ([bot] always is).",
     )
     counted_environments = models.JSONField(
         default=list,
         blank=True,
+        validators=[validate_names],
         help_text="Environments whose deployments count in metrics; empty means all of them.",
     )
 

@@ -1,4 +1,5 @@
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from organizations.models import ContributorIdentity, Membership
@@ -84,3 +85,19 @@ def test_a_user_has_one_membership_per_organization(organization):
 def test_a_membership_role_must_be_admin_or_member(organization):
     with pytest.raises(IntegrityError), transaction.atomic():
         Membership.objects.create(user=make_user(), organization=organization, role="owner")
+
+
+@pytest.mark.parametrize("value", ["production", ["production", 3], ["  "], {"production": 1}])
+def test_counted_environments_and_bot_names_must_be_lists_of_names(organization, value):
+    for field in ("counted_environments", "bot_names"):
+        setattr(organization, field, value)
+        with pytest.raises(ValidationError) as raised:
+            organization.full_clean()
+        assert field in raised.value.message_dict
+        organization.refresh_from_db()
+
+
+def test_a_list_of_names_is_a_valid_setting(organization):
+    organization.counted_environments = ["production", "staging"]
+    organization.bot_names = []
+    organization.full_clean()
