@@ -273,7 +273,7 @@ def _report(args, runs: list[Run]) -> None:
         f"{args.workers} workers x {args.threads} threads, PostgreSQL"
     )
     print(
-        "clients  ours/s   bare/s  ratio  ours p50  ours p99  bare p99  errors"
+        "clients  ours/s   bare/s  ratio  ours p50  ours p99  bare p99  errors*"
         "  checked/s  checked/bare"
     )
     triples = list(zip(runs[::3], runs[1::3], runs[2::3], strict=True))
@@ -288,7 +288,7 @@ def _report(args, runs: list[Run]) -> None:
         )
     print(
         "checked: the same auth, scope, throttle and validation as ours, then bare's one-row "
-        "insert (bench/urls_bench.py)"
+        "insert (bench/urls_bench.py); errors*: of all three endpoints"
     )
     if pairs:
         # Saturation: the fewest clients that reach 90% of the best throughput seen.

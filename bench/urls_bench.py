@@ -39,9 +39,10 @@ def bare(request):
 
 class CheckedApi(DeploymentsApi):
     def post(self, request):
+        received_at = timezone.now()
         raw_body = request_body_read(request)
         serializer = DeploymentInputSerializer(
-            data=request.data, context={"received_at": timezone.now()}
+            data=request.data, context={"received_at": received_at}
         )
         serializer.is_valid(raise_exception=True)
         receipt = DeploymentReceipt.objects.create(
@@ -49,7 +50,7 @@ class CheckedApi(DeploymentsApi):
             token=request.auth,
             request_id=request.request_id,
             raw_body=raw_body,
-            received_at=timezone.now(),
+            received_at=received_at,
         )
         return Response({"id": receipt.id}, status=201)
 
