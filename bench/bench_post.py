@@ -5,10 +5,10 @@ and merged PRs, and starts ONE gunicorn (DJANGO_SETTINGS_MODULE=bench.settings_b
 product's URLs plus POST /bench/bare, which only parses the JSON and inserts one row, and
 POST /bench/checked, which first authenticates, throttles and validates as ours does). For
 each client count it sends the same bodies for a fixed time to bare, to checked, then to
-the real one: realistic deployments of 1–20 SHAs (mostly known merge commits, some unknown,
-20% repeats of an earlier body that dedupe), into an organization with 3,000 deployments
-of history. Prints throughput, p50 / p99 latency, errors and the ratios to bare; stops
-gunicorn and drops the database.
+the real one: realistic deployments of 1–20 SHAs (mostly known merge commits by 20 people
+in 4 teams, some unknown, 20% repeats of an earlier body that dedupe), into an
+organization with 3,000 deployments of history. Prints throughput, p50 / p99 latency,
+errors and the ratios to bare; stops gunicorn and drops the database.
 
 Workers: gunicorn 2 workers (one per core of the 2-core target) x 4 threads each, so a
 worker overlaps its threads' database waits; change with --workers / --threads. The
@@ -45,22 +45,34 @@ SETUP = (
     """
 import hashlib, datetime
 from django.utils import timezone
-from organizations.models import Organization
+from organizations.models import Contributor, Organization, Team
 from repositories.models import Commit, PullRequest, Repository
 from tokens.services import token_generate
 org = Organization.objects.create(slug="bench", name="Bench")
 now = timezone.now()
 sha = lambda *p: hashlib.sha1("/".join(map(str, p)).encode()).hexdigest()
+# 20 authors (2 bots) in 4 teams, so recording attributes deployments to people and teams.
+teams = [Team.objects.create(organization=org, name=f"T{t}", slug=f"t{t}") for t in range(4)]
+people = []
+for p in range(20):
+    person = Contributor.objects.create(organization=org, display_name=f"Dev {p}", is_bot=p < 2)
+    person.teams.set([teams[p % 4]])
+    people.append(person)
 for r in range(REPOSITORIES):
     repo = Repository.objects.create(organization=org, full_name=f"bench/repo{r}")
     at = lambda n: now - datetime.timedelta(hours=n)
-    Commit.objects.bulk_create([
+    commits = Commit.objects.bulk_create([
         Commit(organization=org, repository=repo, sha=sha(r, n, "merge"), message=f"Merge #{n}",
-               authored_at=at(n), committed_at=at(n)) for n in range(1, PRS + 1)])
-    PullRequest.objects.bulk_create([
+               contributor=people[n % 20], authored_at=at(n), committed_at=at(n))
+        for n in range(1, PRS + 1)])
+    prs = PullRequest.objects.bulk_create([
         PullRequest(organization=org, repository=repo, number=n, title=f"PR {n}", state="merged",
                     merged_at=at(n), merge_commit_sha=sha(r, n, "merge"))
         for n in range(1, PRS + 1)])
+    # Each merge commit is also a commit of its PR: the member-commit rule runs too.
+    PullRequest.commits.through.objects.bulk_create([
+        PullRequest.commits.through(pullrequest_id=pr.id, commit_id=commit.id)
+        for pr, commit in zip(prs, commits)])
 # A history, as an organization in use has: the tables the load writes are not empty
 # (as of an install's first minute) when the statistics are taken.
 import random
