@@ -70,7 +70,7 @@ def _remember_counted_environments(sender, *, instance, raw, **kwargs):
 def _refresh_deploy_moments_if_counting_changed(sender, *, instance, created, raw, **kwargs):
     # Deploy moments and shipped tags count only these environments (e.g. edited in the
     # admin). Synchronous, while this organization's POSTs wait: 100,000 PRs take about
-    # 3.5 s on PostgreSQL (set-based), 25 s in the Python batches SQLite uses.
+    # 3 s on PostgreSQL (set-based), 25 s in the Python batches SQLite uses.
     before = getattr(instance, "_counted_environments_before", None)
     if created or raw:
         return

@@ -679,7 +679,7 @@ def organization_deploy_moments_refresh(*, organization: Organization) -> None:
 
 
 # The rule of _deploy_moments_update over a whole organization, set-based: 100,000 PRs in
-# about 3.5 s instead of 25 s of batches (bench/bench_counted_refresh.py), while the
+# about 3 s instead of 25 s of batches (bench/bench_counted_refresh.py), while the
 # organization's POSTs wait on the link lock.
 _ORGANIZATION_SHIPPED_SQL = """
     SELECT DISTINCT l.pull_request_id
