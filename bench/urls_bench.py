@@ -17,9 +17,8 @@ from django.views.decorators.http import require_POST
 from rest_framework.response import Response
 
 from config.urls import urlpatterns as product_urlpatterns
-from deployments.api import DeploymentsApi, request_body_read
+from deployments.api import DeploymentsApi, post_body_validate
 from deployments.models import DeploymentReceipt
-from deployments.serializers import DeploymentInputSerializer
 
 
 @csrf_exempt
@@ -39,12 +38,7 @@ def bare(request):
 
 class CheckedApi(DeploymentsApi):
     def post(self, request):
-        received_at = timezone.now()
-        raw_body = request_body_read(request)
-        serializer = DeploymentInputSerializer(
-            data=request.data, context={"received_at": received_at}
-        )
-        serializer.is_valid(raise_exception=True)
+        received_at, raw_body, _ = post_body_validate(request)
         receipt = DeploymentReceipt.objects.create(
             organization=request.auth.organization,
             token=request.auth,

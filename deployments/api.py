@@ -1,5 +1,7 @@
 """POST and GET /api/v1/deployments: parse, call one service or selector, serialize."""
 
+from datetime import datetime
+
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
@@ -42,6 +44,15 @@ def request_body_read(request) -> str:
     return body.decode("utf-8", errors="replace")
 
 
+def post_body_validate(request) -> tuple[datetime, str, dict]:
+    """(received_at, raw body, validated fields) of a POST, or the 4xx that refuses it."""
+    received_at = timezone.now()
+    raw_body = request_body_read(request)
+    serializer = DeploymentInputSerializer(data=request.data, context={"received_at": received_at})
+    serializer.is_valid(raise_exception=True)
+    return received_at, raw_body, serializer.validated_data
+
+
 def list_params_validate(request) -> tuple[dict, DeploymentFilter]:
     """Paging and filters checked together, so one 400 names every bad parameter."""
     params = DeploymentListParamsSerializer(data=request.query_params)
@@ -72,19 +83,14 @@ class DeploymentsApi(APIView):
         examples=[*POST_EXAMPLES, RECORDED_EXAMPLE],
     )
     def post(self, request):
-        received_at = timezone.now()
-        raw_body = request_body_read(request)
-        serializer = DeploymentInputSerializer(
-            data=request.data, context={"received_at": received_at}
-        )
-        serializer.is_valid(raise_exception=True)
+        received_at, raw_body, fields = post_body_validate(request)
         result = deployment_record(
             organization=request.auth.organization,
             token=request.auth,
             request_id=request.request_id,
             raw_body=raw_body,
             received_at=received_at,
-            **serializer.validated_data,
+            **fields,
         )
         body = DeploymentCreatedSerializer(result.deployment, context={"result": result}).data
         return Response(body, status=status.HTTP_201_CREATED)
