@@ -32,6 +32,7 @@ DECLARE
     v_replaced boolean;
     v_receipt_id bigint;
     v_counted jsonb;
+    v_every_environment boolean;
     v_counts boolean;
     v_repository_id bigint;
     v_default_title text;
@@ -164,9 +165,9 @@ BEGIN
     -- read has refreshed every PR, and this must follow the same rule.
     SELECT counted_environments INTO v_counted
     FROM organizations_organization WHERE id = p_organization_id;
+    v_every_environment := v_counted IS NULL OR v_counted = '[]'::jsonb;
     v_counts := NOT p_is_test AND (
-        v_counted IS NULL OR v_counted = '[]'::jsonb
-        OR v_counted @> jsonb_build_array(p_environment_name));
+        v_every_environment OR v_counted @> jsonb_build_array(p_environment_name));
 
     IF v_replaced THEN
         -- The replacement may lower a deploy moment or drop tags: recompute every PR it
@@ -182,14 +183,14 @@ BEGIN
                     FROM deployments_deploymentpullrequest l
                     JOIN deployments_deployment d ON d.id = l.deployment_id
                     WHERE l.pull_request_id = target.id AND NOT d.is_test
-                      AND (v_counted IS NULL OR v_counted = '[]'::jsonb
+                      AND (v_every_environment
                            OR v_counted @> jsonb_build_array(d.environment_name))) AS latest,
                    (SELECT coalesce(jsonb_agg(tag ORDER BY tag COLLATE "C"), '[]'::jsonb)
                     FROM (SELECT DISTINCT jsonb_array_elements_text(d.tags) AS tag
                           FROM deployments_deploymentpullrequest l
                           JOIN deployments_deployment d ON d.id = l.deployment_id
                           WHERE l.pull_request_id = target.id AND NOT d.is_test
-                            AND (v_counted IS NULL OR v_counted = '[]'::jsonb
+                            AND (v_every_environment
                                  OR v_counted @> jsonb_build_array(d.environment_name))
                          ) AS distinct_tags) AS tags
             FROM unnest(v_old_pull_request_ids || v_pull_request_ids) AS target(id)
