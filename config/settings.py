@@ -9,11 +9,36 @@ from django.core.exceptions import ImproperlyConfigured
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
+BOOLEAN_WORDS = {
+    **dict.fromkeys(["true", "1", "yes", "on"], True),
+    **dict.fromkeys(["false", "0", "no", "off"], False),
+}
+
+
 def env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None or value == "":
+    """The boolean in variable `name` (any case of true/false, 1/0, yes/no, on/off); unset or
+    empty gives `default`, any other word is a start-up error naming the variable."""
+    value = os.environ.get(name, "").strip()
+    if not value:
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    try:
+        return BOOLEAN_WORDS[value.lower()]
+    except KeyError:
+        raise ImproperlyConfigured(
+            f"{name} must be one of true/false, 1/0, yes/no, on/off (got {value!r})."
+        ) from None
+
+
+def env_int(name: str, default: int) -> int:
+    """The integer in variable `name`; unset or empty gives `default`, anything that is not an
+    integer is a start-up error naming the variable."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be an integer (got {value!r}).") from None
 
 
 def env_list(name: str, default: list[str]) -> list[str]:
@@ -23,12 +48,25 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
-def env_int(name: str, default: int) -> int:
-    value = os.environ.get(name)
-    return int(value) if value else default
+def database_settings(url: str) -> dict:
+    """DATABASES["default"] for a PostgreSQL URL; any other engine is a start-up error."""
+    try:
+        database = dj_database_url.parse(
+            url, conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60), conn_health_checks=True
+        )
+    except ValueError as error:
+        raise ImproperlyConfigured(f"DATABASE_URL is not a database URL: {error}") from None
+    if database["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured(
+            f"DATABASE_URL names {database['ENGINE']}, but Shiplog runs on PostgreSQL only. "
+            "Unset DATABASE_URL to use the "
+            "embedded PostgreSQL in var/postgres/, or point it at PostgreSQL 14 or later: "
+            "postgresql://user:password@host:5432/shiplog."
+        )
+    return database
 
 
-DEBUG = env_bool("DJANGO_DEBUG", True)
+DEBUG = env_bool("DJANGO_DEBUG", False)
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
@@ -59,6 +97,7 @@ INSTALLED_APPS = [
     "tokens",
     "deployments",
     "metrics",
+    "sampledata",
 ]
 
 MIDDLEWARE = [
@@ -93,29 +132,20 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{BASE_DIR / 'shiplog.sqlite3'}",
-        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
-        conn_health_checks=True,
-    )
-}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # WAL and a busy timeout let the embedded database take concurrent writers.
-    DATABASES["default"]["OPTIONS"] = {
-        "timeout": 20,
-        "transaction_mode": "IMMEDIATE",
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-    }
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
-else:
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        connect_timeout=env_int("DATABASE_CONNECT_TIMEOUT", 5),
-        # JIT compilation costs more than it saves on our short dashboard queries; the
-        # default 4MB work_mem spilled a year of lead times' percentile sorts to disk.
-        options=f"-c jit=off -c work_mem={os.environ.get('DATABASE_WORK_MEM', '32MB')}",
-    )
+# With DATABASE_URL unset, Shiplog starts (or reuses) its embedded PostgreSQL; Django refuses
+# a server older than PostgreSQL 14 when it connects.
+DATABASE_URL = os.environ.get("DATABASE_URL", "").strip()
+if not DATABASE_URL:
+    from config.embedded_postgres import embedded_database_url
+
+    DATABASE_URL = embedded_database_url(BASE_DIR / "var" / "postgres")
+DATABASES = {"default": database_settings(DATABASE_URL)}
+DATABASES["default"].setdefault("OPTIONS", {}).update(
+    connect_timeout=env_int("DATABASE_CONNECT_TIMEOUT", 5),
+    # JIT compilation costs more than it saves on short dashboard queries, and a year of
+    # lead-time percentiles sorts more rows than the default 4MB work_mem holds in memory.
+    options=f"-c jit=off -c work_mem={os.environ.get('DATABASE_WORK_MEM', '32MB')}",
+)
 
 # A page's lead-time query runs on a second connection beside the rest of the page
 # (metrics/parallel.py): a worker holds one PostgreSQL connection more than its threads.
@@ -123,7 +153,8 @@ SHIPLOG_CONCURRENT_QUERIES = env_bool("SHIPLOG_CONCURRENT_QUERIES", True)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Shared by every worker (throttle counters live here), with no extra service to run.
+# Shared by every worker (the login and management throttle counters live here), with no
+# extra service to run; migration tokens/0003 creates the table.
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
@@ -162,9 +193,12 @@ STORAGES = {
 
 # Production hardening: on by default whenever DEBUG is off.
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", not DEBUG)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SESSION_COOKIE_SECURE = not DEBUG
-CSRF_COOKIE_SECURE = not DEBUG
+# Only a proxy that sets X-Forwarded-Proto itself may be trusted: a client could send it.
+if env_bool("DJANGO_TRUST_X_FORWARDED_PROTO", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# An internal install served over plain HTTP turns these off to be able to log in.
+SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
 SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD", not DEBUG)
