@@ -3,11 +3,9 @@ CSV downloads and GET /api/v1/metrics all call these functions, so they cannot d
 
 How the work is split between the database and Python: the database filters, classifies
 and counts deployments (from the attribution stored at write time, see
-deployments.attribution) and returns per-period counts. Percentiles use linear
-interpolation, PostgreSQL's `percentile_cont`: on PostgreSQL the database computes them
-(`selectors.lead_time_summaries`); SQLite has no percentile function, so there the
-database-filtered timestamps come to Python (`percentile`). A test holds the two paths to
-the same numbers.
+deployments.attribution) and returns per-period counts, and it computes the lead-time
+percentiles (`selectors.pull_requests.lead_time_summaries`); Python zero-fills the periods
+and names the numbers.
 """
 
 import math
@@ -15,11 +13,19 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from django.db import connection
-
-from metrics import selectors
 from metrics.query import MetricsQuery
-from metrics.selectors import Status
+from metrics.selectors.deployments import (
+    DeploymentCounts,
+    deployment_counts,
+    failed_deployment_recoveries,
+)
+from metrics.selectors.pull_requests import (
+    LEAD_TIME_SPANS,
+    lead_time_summaries,
+    pull_request_title_failure_counts,
+)
+from metrics.selectors.status import ORGANIZATION_LINE, Status
+from metrics.selectors.teams import team_people_count
 
 HOUR = 3600.0
 DAY = 24 * HOUR
@@ -160,7 +166,7 @@ def _zero_filled(periods: list[date], counts: dict[date, int]) -> dict[date, int
 
 
 def deployment_frequency(
-    *, query: MetricsQuery, deployments: selectors.DeploymentCounts | None = None
+    *, query: MetricsQuery, deployments: DeploymentCounts | None = None
 ) -> Frequency:
     """Deployment Frequency: counted deployments per period (UTC day, week starting
     Monday, or month), zero-filled, grouped by `deployed_at`.
@@ -182,26 +188,21 @@ def deployment_frequency(
     """
     periods = period_starts(query=query)
     if deployments is None:
-        deployments = selectors.deployment_counts(query=query)
+        deployments = deployment_counts(query=query)
     selected, organization = defaultdict(int), defaultdict(int)
     status_totals: dict[str, int] = defaultdict(int)
     for (day, status, _failed, chosen), count in deployments.by_status.items():
         period = period_start(day, query.granularity)
         if chosen:
             status_totals[status] += count
-        if status in selectors.ORGANIZATION_LINE:
+        if status in ORGANIZATION_LINE:
             organization[period] += count
             if chosen:
                 selected[period] += count
-    teams: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))
-    # SQLite's team lines are (day, team) counts, 15,000 for a year; PostgreSQL's are
-    # grouped by period already (`selectors.day_period`), which maps to itself.
-    period_of: dict[date, date] = {}
-    for (day, slug), count in deployments.by_team.items():
-        period = period_of.get(day)
-        if period is None:
-            period = period_of[day] = period_start(day, query.granularity)
-        teams[slug][period] += count
+    # The database grouped the team lines by period already (`day_period`).
+    teams: dict[str, dict[date, int]] = defaultdict(dict)
+    for (period, slug), count in deployments.by_team.items():
+        teams[slug][period] = count
     total = sum(selected.values())
     return Frequency(
         periods=periods,
@@ -209,7 +210,7 @@ def deployment_frequency(
         organization=_zero_filled(periods, organization),
         teams={slug: _zero_filled(periods, counts) for slug, counts in sorted(teams.items())},
         status_totals={status: status_totals.get(status, 0) for status in Status.values},
-        people=selectors.team_people_count(organization=query.organization, team_slugs=query.teams)
+        people=team_people_count(organization=query.organization, team_slugs=query.teams)
         if query.teams
         else None,
         total=total,
@@ -284,19 +285,6 @@ class LeadTimes:
     title_rule_failed: int = 0
 
 
-# Positions of a PR's values in a period's columns (see `change_lead_time`).
-_TOTAL, _DEPLOY = 0, 4
-_PART_COLUMNS = {"coding": 1, "review_wait": 2, "editing": 3, "deploy": 4}
-
-
-def _lead_time_period(columns: tuple[list[float], ...]) -> LeadTimePeriod:
-    return LeadTimePeriod(
-        lead_time=summarize(columns[_TOTAL]),
-        deploy_time=summarize(columns[_DEPLOY]),
-        parts={part: summarize(columns[index]) for part, index in _PART_COLUMNS.items()},
-    )
-
-
 def change_lead_time(*, query: MetricsQuery) -> LeadTimes:
     """Change Lead Time and Deploy Time per period and for the range.
 
@@ -309,35 +297,12 @@ def change_lead_time(*, query: MetricsQuery) -> LeadTimes:
     deploy moment (deployed PRs only); see `lead_time_parts`. Aggregates: interpolated
     median / p75 / p90 with the sample count (see `percentile`).
     """
-    if connection.vendor == "postgresql":
-        return _change_lead_time_in_database(query)
-    return _change_lead_time_in_python(query)
-
-
-def _summaries_from_row(row: tuple) -> LeadTimePeriod:
-    """A `selectors.lead_time_summaries` row's columns (after period and the counts)."""
-    summaries = {}
-    for index, column in enumerate(selectors.LEAD_TIME_SPANS):
-        count, values = row[4 + 2 * index], row[5 + 2 * index]
-        summaries[column] = Summary(count, *(values if count else (None, None, None)))
-    return LeadTimePeriod(
-        lead_time=summaries["total"],
-        deploy_time=summaries["deploy"],
-        parts={part: summaries[part] for part in LEAD_TIME_PARTS},
-    )
-
-
-def _change_lead_time_in_database(query: MetricsQuery) -> LeadTimes:
-    """PostgreSQL computes the percentiles (`selectors.lead_time_summaries`): at 50,000
-    PRs, fetching every timestamp into Python was most of a 52-week page."""
-    rows = selectors.lead_time_summaries(
-        query=query, fractions=tuple(STATISTIC_FRACTIONS.values())
-    )
+    rows = lead_time_summaries(query=query, fractions=tuple(STATISTIC_FRACTIONS.values()))
     *period_rows, total_row = rows  # ROLLUP's range row comes last, even with no PRs
     by_period = {
         period_start(row[0], query.granularity): _summaries_from_row(row) for row in period_rows
     }
-    empty = _lead_time_period(([], [], [], [], []))
+    empty = _summaries_from_row((None, 0, 0, 0, *[0, None] * len(LEAD_TIME_SPANS)))
     overall = _summaries_from_row(total_row)
     return LeadTimes(
         periods={period: by_period.get(period, empty) for period in period_starts(query=query)},
@@ -350,64 +315,16 @@ def _change_lead_time_in_database(query: MetricsQuery) -> LeadTimes:
     )
 
 
-def _change_lead_time_in_python(query: MetricsQuery) -> LeadTimes:
-    """The same numbers as `_change_lead_time_in_database`, for SQLite (no percentiles)."""
-    # One pass over the PRs, straight into per-period columns (total, coding, review wait,
-    # editing, deploy): the same numbers as `lead_time_parts`, without an object per PR,
-    # which at 50,000 PRs was most of the page.
-    periods = period_starts(query=query)
-    columns: dict[date, tuple[list[float], ...]] = {}
-    period_of: dict[date, date] = {}
-    pull_requests = merge_based = title_rule_failed = 0
-    for (
-        end_moment,
-        first_commit_at,
-        opened_at,
-        first_review_at,
-        merged_at,
-        shipped_at,
-        title_failed,
-    ) in selectors.pull_request_timestamps(query=query):
-        pull_requests += 1
-        title_rule_failed += title_failed
-        day = end_moment.astimezone(UTC).date()
-        period = period_of.get(day)
-        if period is None:
-            period = period_of[day] = period_start(day, query.granularity)
-        bucket = columns.get(period)
-        if bucket is None:
-            bucket = columns[period] = ([], [], [], [], [])
-        # `_seconds` inlined (a call per part was a fifth of the loop): unknown ends skip
-        # the sample, negative spans count as zero.
-        if first_commit_at is not None:
-            value = (end_moment - first_commit_at).total_seconds()
-            bucket[_TOTAL].append(value if value > 0 else 0.0)
-            if opened_at is not None:
-                value = (opened_at - first_commit_at).total_seconds()
-                bucket[1].append(value if value > 0 else 0.0)
-        if opened_at is not None and first_review_at is not None:
-            value = (first_review_at - opened_at).total_seconds()
-            bucket[2].append(value if value > 0 else 0.0)
-        if first_review_at is not None:
-            value = (merged_at - first_review_at).total_seconds()
-            bucket[3].append(value if value > 0 else 0.0)
-        if shipped_at is None:
-            merge_based += 1
-        else:
-            value = (shipped_at - merged_at).total_seconds()
-            bucket[_DEPLOY].append(value if value > 0 else 0.0)
-    empty = ([], [], [], [], [])
-    overall = _lead_time_period(
-        tuple([value for bucket in columns.values() for value in bucket[i]] for i in range(5))
-    )
-    return LeadTimes(
-        periods={period: _lead_time_period(columns.get(period, empty)) for period in periods},
-        lead_time=overall.lead_time,
-        deploy_time=overall.deploy_time,
-        parts=overall.parts,
-        pull_requests=pull_requests,
-        merge_based=merge_based,
-        title_rule_failed=title_rule_failed,
+def _summaries_from_row(row: tuple) -> LeadTimePeriod:
+    """A `selectors.lead_time_summaries` row's columns (after period and the counts)."""
+    summaries = {}
+    for index, column in enumerate(LEAD_TIME_SPANS):
+        count, values = row[4 + 2 * index], row[5 + 2 * index]
+        summaries[column] = Summary(count, *(values if count else (None, None, None)))
+    return LeadTimePeriod(
+        lead_time=summaries["total"],
+        deploy_time=summaries["deploy"],
+        parts={part: summaries[part] for part in LEAD_TIME_PARTS},
     )
 
 
@@ -430,7 +347,7 @@ def _rate(part: int, whole: int) -> float | None:
 def change_failure_rate(
     *,
     query: MetricsQuery,
-    deployments: selectors.DeploymentCounts | None = None,
+    deployments: DeploymentCounts | None = None,
     lead_times: LeadTimes | None = None,
 ) -> Failures:
     """Change Failure Rate and failed-deployment recovery time, from deployment tags.
@@ -449,16 +366,16 @@ def change_failure_rate(
     when the caller already has them (lead times read the same counted PRs' titles).
     """
     if deployments is None:
-        deployments = selectors.deployment_counts(query=query)
+        deployments = deployment_counts(query=query)
     counted = failed = 0
     for (_day, status, is_failed, chosen), count in deployments.by_status.items():
-        if status in selectors.ORGANIZATION_LINE and chosen:
+        if status in ORGANIZATION_LINE and chosen:
             counted += count
             failed += count if is_failed else 0
-    recoveries = selectors.failed_deployment_recoveries(query=query)
+    recoveries = failed_deployment_recoveries(query=query)
     durations = [_seconds(failed_at, recovered_at) for failed_at, recovered_at in recoveries]
     if lead_times is None:
-        titles = selectors.pull_request_title_failure_counts(query=query)
+        titles = pull_request_title_failure_counts(query=query)
     else:  # the same counted PRs, already read for lead time
         titles = {"total": lead_times.pull_requests, "failed": lead_times.title_rule_failed}
     return Failures(

@@ -14,9 +14,9 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from deployments.models import Deployment
-from metrics import selectors
 from metrics.query import MetricsQuery, default_range
-from metrics.selectors import deployments_filter
+from metrics.selectors.choices import environment_names, recent_tag_names
+from metrics.selectors.deployments import deployments_filter
 from organizations.models import Organization
 
 GRANULARITIES = [("day", "Day"), ("week", "Week"), ("month", "Month")]
@@ -167,15 +167,13 @@ def _choices(values) -> list[tuple[str, str]]:
 
 
 def _environment_names(organization: Organization) -> list[str]:
-    seen = selectors.environment_names(organization=organization)
+    seen = environment_names(organization=organization)
     return sorted(set(seen) | set(organization.counted_environments or []))
 
 
 def _tag_names(organization: Organization, *, selected) -> list[str]:
     """Tags of recent deployments, plus the selected ones so the form shows them."""
-    recent = selectors.recent_tag_names(
-        organization=organization, since=timezone.now() - TAG_WINDOW
-    )
+    recent = recent_tag_names(organization=organization, since=timezone.now() - TAG_WINDOW)
     return sorted(
         set(recent) | {tag for tag in selected if AnyMultipleChoiceField.valid_value(None, tag)}
     )

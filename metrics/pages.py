@@ -2,9 +2,11 @@
 
 from django.http import HttpRequest, QueryDict
 
-from metrics import charts, selectors, tables
+from metrics import charts, tables
 from metrics.query import MetricsQuery
 from metrics.report import data_quality, report_started
+from metrics.selectors.data_quality import organization_has_data
+from metrics.selectors.pull_requests import with_undeployed_repositories
 
 CURL_EXAMPLE = """curl --fail-with-body -X POST {base}/api/v1/deployments \\
   -H "Authorization: Bearer $SHIPLOG_TOKEN" \\
@@ -18,9 +20,11 @@ def connect_example(request: HttpRequest) -> str:
 
 def dashboard_context(*, query: MetricsQuery, params: QueryDict) -> dict:
     """Everything the dashboard places; an organization without data gets the empty state."""
-    has_data = selectors.organization_has_data(organization=query.organization)
+    has_data = organization_has_data(organization=query.organization)
     if not any(has_data.values()):
         return {"empty": True, "has_data": has_data}
+    # Read once for the report, the data-quality panel and the tables alike.
+    query = with_undeployed_repositories(query)
     # What does not need the lead times is read while they are computed (`report_started`).
     started = report_started(query=query)
     team_names = dict(query.organization.teams.values_list("slug", "name"))

@@ -1,16 +1,14 @@
 """A page's longest query on a second database connection, beside the rest of the page.
 
 A request runs its queries one after another on one connection, so while PostgreSQL
-computes a year of lead-time percentiles (150 ms of a 300 ms page at 50,000 PRs) the other
-core of a 2-core server sits idle. `started` runs such a function on a background thread,
-which has its own connection, while the request goes on; calling what it returns joins it.
-Under full load it gains nothing: the same queries run, at the cost of a second connection
-and a hand-over between threads.
+computes the lead-time percentiles, the page's longest query, a second core of the server
+would sit idle. `started` runs such a function on a background thread, which has its own
+connection, while the request goes on; calling what it returns joins it. Under full load
+it gains nothing: the same queries run, at the cost of a second connection and a
+hand-over between threads.
 
 The function runs inline instead (`started` computes it at once, and raises its error)
 when:
-- the database is not PostgreSQL: SQLite computes lead times in Python, which holds the
-  interpreter lock, and the test suite's in-memory database exists on one connection only;
 - the request's connection is inside a transaction: another connection would not see what
   it has not committed (so every test using the `db` fixture runs inline);
 - SHIPLOG_CONCURRENT_QUERIES is off;
@@ -57,11 +55,7 @@ def connections_close() -> None:
 
 
 def _may_run_beside() -> bool:
-    return (
-        settings.SHIPLOG_CONCURRENT_QUERIES
-        and connection.vendor == "postgresql"
-        and not connection.in_atomic_block
-    )
+    return settings.SHIPLOG_CONCURRENT_QUERIES and not connection.in_atomic_block
 
 
 def _executor() -> ThreadPoolExecutor:

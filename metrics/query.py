@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cached_property
 
 from organizations.models import Organization
 
@@ -23,6 +22,9 @@ class MetricsQuery:
     environments: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     period: date | None = None
+    # What was read for the organization, carried so a drilldown or team comparison does
+    # not read it again (`selectors.pull_requests.with_undeployed_repositories`).
+    undeployed_repository_ids: tuple[int, ...] | None = None
 
     @property
     def start_at(self) -> datetime:
@@ -36,26 +38,6 @@ class MetricsQuery:
     @property
     def days(self) -> int:
         return (self.end - self.start).days + 1
-
-    @cached_property
-    def undeployed_repository_ids(self) -> list[int]:
-        """The organization's repositories with no counted deployment (lead time ends at the
-        merge there), read once per query: every PR query of a report filters on them, and a
-        subquery in each cost PostgreSQL an index probe per repository every time."""
-        from metrics.selectors import undeployed_repositories  # selectors import this module
-
-        return list(undeployed_repositories(organization=self.organization))
-
-    def narrowed(self, **changes) -> MetricsQuery:
-        """A copy with `changes` (range, slice) that keeps what was read for the
-        organization, so a drilldown or team comparison does not read it again."""
-        copy = replace(self, **changes)
-        if "undeployed_repository_ids" in self.__dict__:
-            copy.__dict__["undeployed_repository_ids"] = self.undeployed_repository_ids
-        return copy
-
-    def without_teams(self) -> MetricsQuery:
-        return self.narrowed(teams=())
 
 
 def default_range(weeks: int, today: date) -> tuple[date, date]:

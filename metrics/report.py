@@ -5,7 +5,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from metrics import parallel, selectors
+from metrics import parallel
 from metrics.calculations import (
     Failures,
     Frequency,
@@ -17,7 +17,13 @@ from metrics.calculations import (
     performance_band,
 )
 from metrics.query import MetricsQuery
-from metrics.selectors import Status
+from metrics.selectors.data_quality import (
+    pull_requests_merged_not_deployed,
+    unmatched_shas_by_repository,
+)
+from metrics.selectors.deployments import DeploymentCounts, deployment_counts
+from metrics.selectors.pull_requests import with_undeployed_repositories
+from metrics.selectors.status import Status
 
 MERGED_NOT_DEPLOYED_SHOWN = 10
 # The API's names for the reasons a deployment is left out (bots only: team lines only).
@@ -59,7 +65,7 @@ class StartedReport:
     (`parallel.started`): the caller does what does not need them, then `finished()`."""
 
     query: MetricsQuery
-    deployments: selectors.DeploymentCounts
+    deployments: DeploymentCounts
     frequency: Frequency
     lead_times_of: Callable[[], LeadTimes]
 
@@ -82,9 +88,9 @@ class StartedReport:
 def report_started(*, query: MetricsQuery) -> StartedReport:
     """Starts the lead times, a page's longest query, beside the deployment counts."""
     # Read once here, not by both threads: every PR query filters on it.
-    query.undeployed_repository_ids  # noqa: B018
+    query = with_undeployed_repositories(query)
     lead_times_of = parallel.started(change_lead_time, query=query)
-    deployments = selectors.deployment_counts(query=query)
+    deployments = deployment_counts(query=query)
     frequency = deployment_frequency(query=query, deployments=deployments)
     return StartedReport(query, deployments, frequency, lead_times_of)
 
@@ -96,13 +102,13 @@ def metrics_report(*, query: MetricsQuery) -> MetricsReport:
 def data_quality(*, query: MetricsQuery, frequency: Frequency) -> DataQuality:
     """Deployments received in the range and why any were left out; SHAs never matched,
     per repository; PRs merged in the range but not deployed."""
-    merged_not_deployed = selectors.pull_requests_merged_not_deployed(query=query)
+    merged_not_deployed = pull_requests_merged_not_deployed(query=query)
     by_status = frequency.status_totals
     return DataQuality(
         received=sum(by_status.values()),
         counted=by_status[Status.COUNTED] + by_status[Status.BOTS_ONLY],
         by_status=by_status,
-        unmatched_shas=selectors.unmatched_shas_by_repository(query=query),
+        unmatched_shas=unmatched_shas_by_repository(query=query),
         merged_not_deployed=merged_not_deployed.count(),
         merged_not_deployed_sample=list(
             merged_not_deployed.select_related("repository", "author").order_by("merged_at")[

@@ -1,10 +1,8 @@
 """Drilldown tables and CSV exports: exactly the deployments and PRs the query selects."""
 
-import csv
-import io
-import itertools
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
+from dataclasses import replace
 from datetime import timedelta
 
 from django.core.paginator import Page, Paginator
@@ -13,13 +11,20 @@ from django.db.models import Case, F, QuerySet, TextField, Value, When
 from django.db.models.functions import NullIf
 from django.utils.functional import cached_property
 
-from metrics import selectors
 from metrics.calculations import LeadTime, lead_time_parts, next_period_start, period_start
 from metrics.query import MetricsQuery
-from metrics.selectors import Status
+from metrics.selectors.drilldowns import (
+    as_iso_text,
+    deployments_table,
+    pull_requests_table,
+    tags_joined,
+)
+from metrics.selectors.pull_requests import lead_time_seconds
+from metrics.selectors.status import ORGANIZATION_LINE, Status
+from metrics.selectors.teams import deployment_team_names, team_names_joined
 
 PAGE_SIZE = 20
-# Rows per streamed chunk of a CSV (and per database round trip on the Python path).
+# Rows per streamed chunk of a CSV.
 CSV_CHUNK_ROWS = 500
 # URL sort key → the column it orders by; "-key" is descending.
 DEPLOYMENT_SORTS = {
@@ -46,7 +51,7 @@ def query_for_drilldown(query: MetricsQuery) -> MetricsQuery:
         return query
     start = period_start(query.period, query.granularity)
     end = next_period_start(start, query.granularity) - timedelta(days=1)
-    return query.narrowed(start=max(start, query.start), end=min(end, query.end))
+    return replace(query, start=max(start, query.start), end=min(end, query.end))
 
 
 # Columns that are never null: ordered without NULLS LAST, which lets PostgreSQL read the
@@ -56,7 +61,7 @@ NEVER_NULL = {"deployed_at", "end_order"}
 
 
 def sort_order(sort: str | None, allowed: dict[str, str], default: str) -> tuple[str, list]:
-    """A validated sort key and its ORDER BY; nulls last on both databases."""
+    """A validated sort key and its ORDER BY, nulls last."""
     key = sort if sort and sort.lstrip("-") in allowed else default
     name = allowed[key.lstrip("-")]
     nulls_last = None if name in NEVER_NULL else True
@@ -90,7 +95,7 @@ def deployment_reason(status: str) -> str:
 
 def _teams_by_deployment(query: MetricsQuery, deployment_ids) -> dict[int, list[str]]:
     teams = defaultdict(list)
-    rows = selectors.deployment_team_names(query=query, deployment_ids=deployment_ids)
+    rows = deployment_team_names(query=query, deployment_ids=deployment_ids)
     for deployment_id, name in rows:
         teams[deployment_id].append(name)
     return {key: sorted(names) for key, names in teams.items()}
@@ -103,7 +108,7 @@ def deployments_page(
     `count`: how many the query selects, when the caller knows."""
     _, order = sort_order(sort, DEPLOYMENT_SORTS, "-deployed")
     query = query_for_drilldown(query)
-    queryset = selectors.deployments_table(query=query).order_by(*order)
+    queryset = deployments_table(query=query).order_by(*order)
     result = CountedPaginator(queryset, PAGE_SIZE, count=count).get_page(page)
     teams = _teams_by_deployment(query, [deployment.pk for deployment in result.object_list])
     for deployment in result.object_list:
@@ -129,7 +134,7 @@ def pull_requests_page(
     """One page of the counted PRs with their lead time and its parts.
     `count`: how many the query selects, when the caller knows."""
     _, order = sort_order(sort, PULL_REQUEST_SORTS, "-deployed")
-    queryset = selectors.pull_requests_table(query=query_for_drilldown(query)).order_by(*order)
+    queryset = pull_requests_table(query=query_for_drilldown(query)).order_by(*order)
     result = CountedPaginator(queryset, PAGE_SIZE, count=count).get_page(page)
     for pull_request in result.object_list:
         pull_request.lead = _lead_time_of(pull_request)
@@ -167,75 +172,24 @@ def _ordered(queryset: QuerySet, sort: str | None, allowed: dict, default: str) 
     return queryset.order_by(*sort_order(sort, allowed, default)[1])
 
 
-def csv_text(rows: Iterable[list], *, size: int = CSV_CHUNK_ROWS) -> Iterator[str]:
-    """CSV text in chunks of `size` rows: one tiny chunk per row cost more than the rows."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    for batch in iter(lambda: list(itertools.islice(rows, size)), []):
-        writer.writerows(batch)
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-
-
-def deployment_csv(*, query: MetricsQuery, sort: str | None = None) -> Iterator[str | bytes]:
-    """Every deployment the filters select (the drilldown's rows, unpaginated), as CSV.
-
-    On PostgreSQL the database writes it (`COPY`), as the pull-request export; a test holds
-    the two paths to the same cells."""
+def deployment_csv(*, query: MetricsQuery, sort: str | None = None) -> Iterator[bytes]:
+    """Every deployment the filters select (the drilldown's rows, unpaginated), as CSV
+    written by the database (`COPY`), as the pull-request export."""
     query = query_for_drilldown(query)
-    queryset = _ordered(
-        selectors.deployments_table(query=query), sort, DEPLOYMENT_SORTS, "-deployed"
-    )
-    if connection.vendor == "postgresql":
-        return _deployment_csv_from_database(queryset)
-    return csv_text(itertools.chain([DEPLOYMENT_CSV_HEADER], _deployment_rows(query, queryset)))
-
-
-def _deployment_rows(query: MetricsQuery, queryset: QuerySet) -> Iterator[list]:
-    """A row per deployment: plain values with text timestamps (see `selectors.as_text`),
-    not a model object per row."""
-    teams = _teams_by_deployment(query, queryset.values("pk"))
+    queryset = _ordered(deployments_table(query=query), sort, DEPLOYMENT_SORTS, "-deployed")
     rows = queryset.values_list(
-        "pk",
-        selectors.as_text("deployed_at"),
-        "display",
-        "repository__full_name",
-        "environment_name",
-        "pull_request_count",
-        "tags",
-        "status",
-    )
-    for pk, deployed_at, display, repository, environment, shipped, tags, status in rows.iterator(
-        chunk_size=CSV_CHUNK_ROWS
-    ):
-        yield [
-            selectors.moment(deployed_at).isoformat(),
-            display,
-            repository or "",
-            environment,
-            shipped,
-            ";".join(tags),
-            ";".join(teams.get(pk, [])),
-            "yes" if status in selectors.ORGANIZATION_LINE else "no",
-            deployment_reason(status),
-        ]
-
-
-def _deployment_csv_from_database(queryset: QuerySet) -> Iterator[bytes]:
-    rows = queryset.values_list(
-        selectors.as_iso_text("deployed_at"),
+        as_iso_text("deployed_at"),
         _text_or_null("display"),
         _text_or_null("repository__full_name"),
         _text_or_null("environment_name"),
         "pull_request_count",
-        _text_or_null(selectors.tags_joined()),
-        selectors.team_names_joined(),
-        Case(When(status__in=selectors.ORGANIZATION_LINE, then=Value("yes")), default=Value("no")),
+        _text_or_null(tags_joined()),
+        team_names_joined(),
+        Case(When(status__in=ORGANIZATION_LINE, then=Value("yes")), default=Value("no")),
         Case(
             *(
                 When(status=status, then=Value(deployment_reason(status)))
-                for status in selectors.Status
+                for status in Status
                 if deployment_reason(status)
             ),
             default=None,
@@ -269,78 +223,27 @@ def _copied_csv(rows: QuerySet, header: list[str]) -> Iterator[bytes]:
     yield b"".join(chunk)
 
 
-def pull_request_csv(*, query: MetricsQuery, sort: str | None = None) -> Iterator[str | bytes]:
-    """Every counted PR the filters select, with lead time and its parts in seconds, as CSV.
+_PULL_REQUEST_COLUMNS = ("repository__full_name", "number", "title", "author__display_name")
 
-    On PostgreSQL the database writes the CSV itself (`COPY … TO STDOUT`): formatting a
-    12-week export's ~12,000 rows in Python was two thirds of its time. A test holds the
-    two paths to the same cells."""
+
+def pull_request_csv(*, query: MetricsQuery, sort: str | None = None) -> Iterator[bytes]:
+    """Every counted PR the filters select, with lead time and its parts in seconds, as CSV
+    written by the database (`COPY … TO STDOUT`): a large export streams at the speed
+    PostgreSQL formats rows, with no Python object per row or cell."""
     queryset = _ordered(
-        selectors.pull_requests_table(query=query_for_drilldown(query)),
+        pull_requests_table(query=query_for_drilldown(query)),
         sort,
         PULL_REQUEST_SORTS,
         "-deployed",
     )
-    if connection.vendor == "postgresql":
-        return _pull_request_csv_from_database(queryset)
-    return csv_text(itertools.chain([PULL_REQUEST_CSV_HEADER], _pull_request_rows(queryset)))
-
-
-_PULL_REQUEST_COLUMNS = ("repository__full_name", "number", "title", "author__display_name")
-
-
-def _pull_request_csv_from_database(queryset: QuerySet) -> Iterator[bytes]:
     rows = queryset.values_list(
         *(
             column if column == "number" else _text_or_null(column)
             for column in _PULL_REQUEST_COLUMNS
         ),
-        selectors.as_iso_text("merged_at"),
-        selectors.as_iso_text("shipped_at"),
+        as_iso_text("merged_at"),
+        as_iso_text("shipped_at"),
         Case(When(shipped_at__isnull=True, then=Value("yes")), default=Value("no")),
-        *selectors.lead_time_seconds().values(),
+        *lead_time_seconds().values(),
     )
     return _copied_csv(rows, PULL_REQUEST_CSV_HEADER)
-
-
-def _pull_request_rows(queryset: QuerySet) -> Iterator[list]:
-    rows = queryset.values_list(
-        *_PULL_REQUEST_COLUMNS,
-        *(
-            selectors.as_text(column)
-            for column in ("end_moment", "first_commit_at", "opened_at", "first_review_at")
-        ),
-        selectors.as_text("merged_at"),
-        selectors.as_text("shipped_at"),
-    )
-    moment = selectors.moment
-    for repository, number, title, author, *timestamps in rows.iterator(chunk_size=CSV_CHUNK_ROWS):
-        end_moment, first_commit_at, opened_at, first_review_at, merged_at, shipped_at = map(
-            moment, timestamps
-        )
-        lead = lead_time_parts(
-            end_moment=end_moment,
-            first_commit_at=first_commit_at,
-            opened_at=opened_at,
-            first_review_at=first_review_at,
-            merged_at=merged_at,
-            shipped_at=shipped_at,
-        )
-        yield [
-            repository,
-            number,
-            title,
-            author,
-            merged_at.isoformat(),
-            shipped_at.isoformat() if shipped_at else "",
-            "yes" if lead.merge_based else "no",
-            *map(
-                _seconds_text,
-                (lead.total, lead.coding, lead.review_wait, lead.editing, lead.deploy),
-            ),
-        ]
-
-
-def _seconds_text(seconds: float | None) -> str:
-    """As PostgreSQL writes a double precision: its shortest exact digits, 3600.0 as 3600."""
-    return "" if seconds is None else repr(seconds).removesuffix(".0")

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime
 
 from deployments.attribution import deployments_attribute
 from deployments.models import Deployment, DeploymentCommit, DeploymentPullRequest
-from deployments.services import pull_requests_refresh_deploy_moment
+from deployments.deploy_moments import pull_requests_refresh_deploy_moment
 from metrics.query import MetricsQuery
 from tests.factories import make_commit, make_pull_request, make_sha
 
@@ -60,7 +60,10 @@ def make_deployment(
     DeploymentPullRequest.objects.bulk_create(
         [DeploymentPullRequest(deployment=deployment, pull_request=pr) for pr in pull_requests]
     )
-    pull_requests_refresh_deploy_moment(pull_request_ids=[pr.pk for pr in pull_requests])
+    pull_requests_refresh_deploy_moment(
+        organization_id=deployment.organization_id,
+        pull_request_ids=[pr.pk for pr in pull_requests],
+    )
     return deployment
 
 

@@ -18,7 +18,7 @@ from metrics.calculations import (
     summarize,
 )
 from metrics.report import data_quality
-from metrics.selectors import Status
+from metrics.selectors.status import Status
 from tests.factories import make_commit, make_contributor, make_repository, make_team
 from tests.metrics.helpers import at, make_deployment, make_merged_pr, make_query
 

@@ -12,9 +12,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from deployments.services import deployment_record
-from metrics import selectors
+from deployments.recording import deployment_record
 from metrics.filters import QuickSelectMultiple
+from metrics.selectors.drilldowns import deployments_table, pull_requests_table
 from tests.factories import make_commit, make_contributor, make_repository, make_team
 from tests.metrics.helpers import at, make_deployment, make_merged_pr
 
@@ -141,8 +141,8 @@ def test_the_tables_count_what_they_select(organization, member_client, extra):
     context = member_client.get(f"/?{RANGE}{extra}").context
 
     drilldown = context["drilldown"]
-    deployments = selectors.deployments_table(query=drilldown)
-    pull_requests = selectors.pull_requests_table(query=drilldown)
+    deployments = deployments_table(query=drilldown)
+    pull_requests = pull_requests_table(query=drilldown)
     assert context["deployments"].paginator.count == deployments.count() > 0
     assert context["pull_requests"].paginator.count == pull_requests.count() > 0
 

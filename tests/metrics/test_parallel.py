@@ -1,7 +1,7 @@
 """The lead times run on a second connection beside the rest of a page (metrics.parallel).
 
 Another connection sees only committed rows, so the background path is tested with
-`transactional_db` on PostgreSQL; inside a transaction (the `db` fixture) it runs inline.
+`transactional_db`; inside a transaction (the `db` fixture) it runs inline.
 """
 
 import threading
@@ -12,7 +12,7 @@ import pytest
 from django.db import OperationalError, connection
 
 from config.middleware import request_id_var
-from deployments.dataset import SCALES, dataset_generate
+from sampledata.synthetic import SCALES, dataset_generate
 from metrics import parallel, report
 from metrics.query import MetricsQuery
 from tests.factories import make_membership, make_user
@@ -22,8 +22,6 @@ BACKGROUND = "shiplog-query"
 
 @pytest.fixture
 def concurrent(transactional_db, settings):
-    if connection.vendor != "postgresql":
-        pytest.skip("only PostgreSQL runs queries on a second connection")
     settings.SHIPLOG_CONCURRENT_QUERIES = True
 
 
@@ -57,8 +55,6 @@ def test_lead_times_computed_beside_the_counts_give_the_same_report(concurrent, 
 
 def test_inside_a_transaction_it_runs_inline(db, settings):
     # Another connection would not see what this transaction has not committed.
-    if connection.vendor != "postgresql":
-        pytest.skip("off PostgreSQL it is always inline")
     settings.SHIPLOG_CONCURRENT_QUERIES = True
     assert connection.in_atomic_block
     assert parallel.started(_thread_name)() == _thread_name()
