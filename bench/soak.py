@@ -1,5 +1,6 @@
 """Soak: 8 concurrent clients send new, duplicate and invalid deployments over real HTTP to
-gunicorn (2 workers) on a fresh PostgreSQL database, then prove nothing was lost.
+gunicorn (2 workers) on a fresh PostgreSQL database (on the embedded server unless --postgres
+names another), then prove nothing was lost.
 
 Afterwards: every 201 has its receipt (by request id) pointing at the deployment it named,
 the deployments are exactly the distinct (organization, environment, SHA set) keys that got
@@ -27,6 +28,7 @@ from harness import (
     database_prepare,
     latency_summary,
     organization_with_token,
+    postgres_server,
     server_env,
     verdict_print,
     verify_created,
@@ -150,9 +152,10 @@ def _failures(recorder: Recorder, fetch) -> list[str]:
 
 def main() -> int:
     args = _arguments().parse_args()
+    postgres = postgres_server(args.postgres)
     database = f"shiplog_soak_{os.getpid()}"
-    admin_url = f"{args.postgres}/postgres"
-    env = server_env(f"{args.postgres}/{database}")
+    admin_url = f"{postgres}/postgres"
+    env = server_env(f"{postgres}/{database}")
     with psycopg.connect(admin_url, autocommit=True) as connection:
         connection.execute(f"CREATE DATABASE {database}")
     server = None
@@ -165,7 +168,7 @@ def main() -> int:
         soak.run()
         server.stop()
         server = None
-        with psycopg.connect(f"{args.postgres}/{database}") as connection:
+        with psycopg.connect(f"{postgres}/{database}") as connection:
             failures = _failures(soak.recorder, lambda sql: connection.execute(sql).fetchall())
             stored = connection.execute(
                 "SELECT (SELECT count(*) FROM deployments_deploymentreceipt),"
@@ -203,7 +206,10 @@ def _arguments() -> argparse.ArgumentParser:
     parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
     parser.add_argument("--seed", default="shiplog")
     parser.add_argument("--port", type=int, default=8771)
-    parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432")
+    parser.add_argument(
+        "--postgres",
+        help="server URL without a database name (default: the embedded server of var/postgres/)",
+    )
     return parser
 
 

