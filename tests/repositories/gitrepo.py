@@ -47,5 +47,23 @@ class GitRepo:
         self.run("merge", "-q", "--no-ff", branch, *args, **kwargs)
         return self.head()
 
+    def commit_signed(self, message: str, *, signer: Path, **kwargs) -> str:
+        """A commit carrying a PGP signature made by the `signer` program (any stand-in)."""
+        self.run(
+            "-c",
+            f"gpg.program={signer}",
+            "commit",
+            "-q",
+            "-S",
+            "--allow-empty",
+            "-m",
+            message,
+            **kwargs,
+        )
+        return self.head()
+
+    def config(self, key: str, value: str) -> None:
+        self.run("config", key, value)
+
     def head(self) -> str:
         return self.run("rev-parse", "HEAD")
