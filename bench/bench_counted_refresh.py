@@ -1,12 +1,12 @@
 """Times changing an organization's counted environments on the large dataset.
 
-    .venv/bin/python bench/bench_counted_refresh.py [--paths database,python]
+    .venv/bin/python bench/bench_counted_refresh.py
 
-Saving the setting refreshes the deploy moment and shipped tags of every PR the
-organization's deployments ship, under the link lock, so the organization's POSTs wait
-that long. Each path (PostgreSQL's set-based statements, and the Python batches SQLite
-uses) sets the environments to "production" and back to what they were; prints seconds for each
-and the command. Needs the `large` organization of bench/README.md ("Setup").
+Changing the setting (organization_counting_update) refreshes the deploy moment and
+shipped tags of every PR the organization's deployments ship, under the link lock, so the
+organization's POSTs wait that long. Sets the environments to "production" and back to what
+they were; prints seconds for each and the command. Needs the `large` organization of
+bench/README.md ("Setup").
 """
 
 import argparse
@@ -25,11 +25,6 @@ def main() -> int:
         "--database-url", default="postgresql://postgres@127.0.0.1:5432/shiplog_perf"
     )
     parser.add_argument("--org", default="perf")
-    parser.add_argument(
-        "--paths",
-        default="database,python",
-        help="comma-separated: database (PostgreSQL's UPDATE), python (the batches)",
-    )
     args = parser.parse_args()
     os.environ["DATABASE_URL"] = args.database_url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -37,8 +32,8 @@ def main() -> int:
     import django
 
     django.setup()
-    from deployments import services
     from organizations.models import Organization
+    from organizations.services import organization_counting_update
     from repositories.models import PullRequest
 
     organization = Organization.objects.get(slug=args.org)
@@ -47,17 +42,13 @@ def main() -> int:
     print(f"organization {args.org}: {shipped.distinct().count():,} PRs shipped by deployments")
     changed = ["staging"] if original == ["production"] else ["production"]
     try:
-        for path in args.paths.split(","):
-            services.links_in_database = lambda path=path: path == "database"
-            for counted in (changed, original):
-                organization.counted_environments = counted
-                started = time.perf_counter()
-                organization.save(update_fields=["counted_environments"])
-                seconds = time.perf_counter() - started
-                print(f"  {path:<8} counted environments -> {counted or 'all'}: {seconds:6.2f} s")
-    finally:  # the shared dataset keeps its setting even if a path fails
-        organization.counted_environments = original
-        organization.save(update_fields=["counted_environments"])
+        for counted in (changed, original):
+            started = time.perf_counter()
+            organization_counting_update(organization=organization, counted_environments=counted)
+            seconds = time.perf_counter() - started
+            print(f"  counted environments -> {counted or 'all'}: {seconds:6.2f} s")
+    finally:  # the shared dataset keeps its setting even if a run fails
+        organization_counting_update(organization=organization, counted_environments=original)
     print(
         "reproduce: "
         + shlex.join([".venv/bin/python", "bench/bench_counted_refresh.py", *sys.argv[1:]])

@@ -91,19 +91,12 @@ def one_run(port: int, token: str, repository: str, shas: list[str]) -> tuple[fl
 
 def clean_up(org: str) -> int:
     """Deletes the bench's deployments and receipts and restores the PRs' deploy moments."""
-    from deployments.models import Deployment, DeploymentPullRequest, DeploymentReceipt
-    from deployments.services import pull_requests_refresh_deploy_moment
+    from deployments.models import Deployment, DeploymentReceipt
+    from deployments.recording import deployments_delete
 
     posted = Deployment.objects.filter(organization__slug=org, title="freshness bench")
-    pr_ids = list(
-        DeploymentPullRequest.objects.filter(deployment__in=posted).values_list(
-            "pull_request_id", flat=True
-        )
-    )
     DeploymentReceipt.objects.filter(deployment__in=posted).delete()
-    deleted = posted.delete()[1].get("deployments.Deployment", 0)
-    pull_requests_refresh_deploy_moment(pull_request_ids=pr_ids)
-    return deleted
+    return deployments_delete(deployments=posted)
 
 
 def main() -> int:

@@ -76,7 +76,7 @@ for r in range(REPOSITORIES):
 # A history, as an organization in use has: the tables the load writes are not empty
 # (as of an install's first minute) when the statistics are taken.
 import random
-from deployments.services import deployment_record
+from deployments.recording import deployment_record
 rng = random.Random(0)
 for n in range(HISTORY):
     r = rng.randrange(REPOSITORIES)

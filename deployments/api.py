@@ -8,8 +8,9 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from deployments.exceptions import PayloadTooLarge
+from api.problems import PayloadTooLarge
 from deployments.filters import DeploymentFilter
+from deployments.recording import deployment_record
 from deployments.schema import (
     DATETIME_OR_EMPTY,
     ERROR_RESPONSES,
@@ -24,11 +25,10 @@ from deployments.serializers import (
     DeploymentListParamsSerializer,
     DeploymentPageSerializer,
 )
-from deployments.services import deployment_record
-from deployments.throttling import ApiTokenRateThrottle
 from tokens.authentication import ApiTokenAuthentication
 from tokens.models import Scope
 from tokens.permissions import HasScope
+from tokens.throttling import ApiTokenRateThrottle
 
 MAX_BODY_BYTES = 1024 * 1024
 

@@ -2,23 +2,31 @@ from django.apps import AppConfig
 
 
 def _link_on_commit_data_changed(sender, *, organization, shas, **kwargs):
-    from deployments.services import commits_link
+    from deployments.linking import commits_link
 
-    commits_link(organization=organization, shas=shas)
+    commits_link(organization_id=organization.pk, shas=shas)
 
 
-def _contributor_follow_commit(sender, *, instance, **kwargs):
-    # Commits are immutable by SHA except in the admin; keep the linked copies in step.
-    from deployments.attribution import deployments_attribute
+def _contributor_follow_commit(sender, *, instance, created, raw, **kwargs):
+    # Commits are immutable by SHA except in the admin: relink the deployments carrying
+    # an edited one, so their copies of its contributor follow.
+    from deployments.linking import deployments_relink
     from deployments.models import DeploymentCommit
 
+    if created or raw:
+        return
     moved = DeploymentCommit.objects.filter(commit=instance).exclude(
         contributor_id=instance.contributor_id
     )
     deployment_ids = set(moved.values_list("deployment_id", flat=True))
     if deployment_ids:
-        moved.update(contributor_id=instance.contributor_id)
-        deployments_attribute(deployment_ids=deployment_ids)
+        deployments_relink(organization_id=instance.organization_id, deployment_ids=deployment_ids)
+
+
+def _refresh_on_counting_changed(sender, *, organization, **kwargs):
+    from deployments.deploy_moments import organization_deploy_moments_refresh
+
+    organization_deploy_moments_refresh(organization_id=organization.pk)
 
 
 def _attribute_contributors(sender, *, contributor_ids, **kwargs):
@@ -61,25 +69,6 @@ def _attribute_after_contributor_deleted(sender, *, instance, **kwargs):
     deployments_attribute(deployment_ids=getattr(instance, "_deployment_ids", ()))
 
 
-def _remember_counted_environments(sender, *, instance, raw, **kwargs):
-    if instance.pk and not raw:
-        stored = sender.objects.filter(pk=instance.pk).values_list("counted_environments")
-        instance._counted_environments_before = next(iter(stored), (None,))[0]
-
-
-def _refresh_deploy_moments_if_counting_changed(sender, *, instance, created, raw, **kwargs):
-    # Deploy moments and shipped tags count only these environments (e.g. edited in the
-    # admin). Synchronous, while this organization's POSTs wait: 100,000 PRs take about
-    # 3 s on PostgreSQL (set-based), 25 s in the Python batches SQLite uses.
-    before = getattr(instance, "_counted_environments_before", None)
-    if created or raw:
-        return
-    if sorted(before or ()) != sorted(instance.counted_environments or ()):
-        from deployments.services import organization_deploy_moments_refresh
-
-        organization_deploy_moments_refresh(organization=instance)
-
-
 class DeploymentsConfig(AppConfig):
     name = "deployments"
 
@@ -89,12 +78,11 @@ class DeploymentsConfig(AppConfig):
             post_delete,
             post_save,
             pre_delete,
-            pre_save,
         )
 
         from deployments import schema  # noqa: F401 - registers the bearer auth scheme
-        from organizations.models import Contributor, Organization
-        from organizations.signals import contributors_changed
+        from organizations.models import Contributor
+        from organizations.signals import contributors_changed, counted_environments_changed
         from repositories.models import Commit
         from repositories.signals import commit_data_changed
 
@@ -127,13 +115,6 @@ class DeploymentsConfig(AppConfig):
             sender=Contributor,
             dispatch_uid="deployments.attr_post_delete",
         )
-        pre_save.connect(
-            _remember_counted_environments,
-            sender=Organization,
-            dispatch_uid="deployments.counted_pre_save",
-        )
-        post_save.connect(
-            _refresh_deploy_moments_if_counting_changed,
-            sender=Organization,
-            dispatch_uid="deployments.counted_post_save",
+        counted_environments_changed.connect(
+            _refresh_on_counting_changed, dispatch_uid="deployments.counted_changed"
         )

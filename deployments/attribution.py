@@ -1,127 +1,69 @@
-"""Who a deployment is attributed to, derived at write time.
+"""Who a deployment is attributed to, derived at write time: the one rule, set-based.
 
-A deployment's `contributor_rank` (the best author among its matched commits) and its
-DeploymentTeam rows (the teams of the tracked people among those authors) are what the
-metrics count by. They depend on linking (which commits matched, and their contributors)
-and on the contributors (tracked, bot, teams), so both re-derive them when they change:
-the deployment service from the rows it just linked (`attribution_of_rows`), relinking and
-contributor changes (through signals, deployments.apps) with `deployments_attribute`. One
-rule, `attribution_of`, serves all of them; on PostgreSQL the recording function
-(migration deployments 0008) applies the same rule in SQL, held to this one by
-tests/deployments/test_record_parity.py. `tests/deployments/test_attribution.py` holds
-the stored values to a recomputation from scratch after every kind of change.
+A deployment's `contributor_rank` is the best author among its matched commits: a tracked
+person beats a tracked bot beats any other matched commit (an untracked or unknown author)
+beats no matched commit at all. Its DeploymentTeam rows are the teams of the tracked people
+(not bots) among those authors. The metrics count by both, so they are kept in step by
+linking (which commits matched) and by every change to contributors (tracked, bot, teams,
+merges), each calling `deployments_attribute`.
 """
 
-from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import UTC
 
-from deployments.models import ContributorRank, Deployment, DeploymentCommit, DeploymentTeam
-from organizations.models import Contributor, Organization
+from django.db import connection
 
-BATCH_SIZE = 2000
+from deployments.models import ContributorRank, DeploymentCommit
+from organizations.models import Organization
 
+_RANK_SQL = f"""
+    UPDATE deployments_deployment d SET contributor_rank = derived.rank
+    FROM (
+        SELECT target.id, coalesce(max(CASE
+                   WHEN p.is_tracked AND NOT p.is_bot THEN {ContributorRank.HUMAN:d}
+                   WHEN p.is_tracked THEN {ContributorRank.BOT:d}
+                   ELSE {ContributorRank.UNTRACKED:d} END)
+               FILTER (WHERE dc.commit_id IS NOT NULL), {ContributorRank.NONE:d}) AS rank
+        FROM unnest(%s::bigint[]) AS target(id)
+        LEFT JOIN deployments_deploymentcommit dc ON dc.deployment_id = target.id
+        LEFT JOIN organizations_contributor p ON p.id = dc.contributor_id
+        GROUP BY target.id
+    ) AS derived
+    WHERE d.id = derived.id AND d.contributor_rank <> derived.rank
+"""  # noqa: S608 - only the integer ranks of ContributorRank are interpolated
 
-@dataclass(frozen=True)
-class Attribution:
-    rank: ContributorRank
-    team_ids: frozenset[int]
-
-
-def attribution_of(matched_contributor_ids: Iterable[int | None], *, people: dict) -> Attribution:
-    """The rule. `matched_contributor_ids`: the contributor of each matched commit (None:
-    unknown author); `people`: contributor id -> (is_tracked, is_bot, team ids).
-
-    Rank: a tracked person beats a tracked bot beats any other matched commit beats no
-    matched commit at all. Teams: those of the tracked people among the authors.
-    """
-    rank, team_ids = ContributorRank.NONE, set()
-    for contributor_id in matched_contributor_ids:
-        is_tracked, is_bot, teams = people.get(contributor_id, (False, False, ()))
-        if not is_tracked:
-            rank = max(rank, ContributorRank.UNTRACKED)
-        elif is_bot:
-            rank = max(rank, ContributorRank.BOT)
-        else:
-            rank = ContributorRank.HUMAN
-            team_ids.update(teams)
-    return Attribution(ContributorRank(rank), frozenset(team_ids))
-
-
-def people_of(contributor_ids: Iterable[int | None]) -> dict[int, tuple[bool, bool, list[int]]]:
-    """contributor id -> (is_tracked, is_bot, team ids), in one query."""
-    people: dict[int, tuple[bool, bool, list[int]]] = {}
-    rows = Contributor.objects.filter(pk__in={pk for pk in contributor_ids if pk is not None})
-    for pk, is_tracked, is_bot, team_id in rows.values_list("pk", "is_tracked", "is_bot", "teams"):
-        people.setdefault(pk, (is_tracked, is_bot, []))
-        if team_id is not None:
-            people[pk][2].append(team_id)
-    return people
-
-
-def team_rows(deployment: Deployment, team_ids: Iterable[int]) -> list[DeploymentTeam]:
-    return [
-        DeploymentTeam(
-            organization_id=deployment.organization_id,
-            deployment_id=deployment.pk,
-            team_id=team_id,
-            deployed_on=deployment.deployed_at.astimezone(UTC).date(),
-            environment_name=deployment.environment_name,
-            is_test=deployment.is_test,
-        )
-        for team_id in sorted(team_ids)
-    ]
-
-
-def attribution_of_rows(deployment_commits: Iterable[DeploymentCommit]) -> Attribution:
-    """A deployment's attribution from its linked rows in memory (one query)."""
-    matched = [row.contributor_id for row in deployment_commits if row.commit_id]
-    return attribution_of(matched, people=people_of(matched))
-
-
-def deployment_teams_store(
-    deployment: Deployment, attribution: Attribution, *, known_empty: bool
-) -> None:
-    """Stores the team rows of a deployment whose rank was saved with it. `known_empty`: it
-    has none yet (just created)."""
-    if not known_empty:
-        DeploymentTeam.objects.filter(deployment=deployment).delete()
-    DeploymentTeam.objects.bulk_create(team_rows(deployment, attribution.team_ids))
+# The deployment's UTC day, environment and test flag are copied, so a range of team lines
+# is one index scan of this table.
+_TEAMS_SQL = """
+    INSERT INTO deployments_deploymentteam (
+        organization_id, deployment_id, team_id, deployed_on, environment_name, is_test)
+    SELECT DISTINCT d.organization_id, d.id, member.team_id,
+           (d.deployed_at AT TIME ZONE 'UTC')::date, d.environment_name, d.is_test
+    FROM deployments_deployment d
+    JOIN deployments_deploymentcommit dc ON dc.deployment_id = d.id
+    JOIN organizations_contributor p ON p.id = dc.contributor_id
+    JOIN organizations_contributor_teams member ON member.contributor_id = p.id
+    WHERE d.id = ANY(%s::bigint[]) AND dc.commit_id IS NOT NULL
+      AND p.is_tracked AND NOT p.is_bot
+"""
 
 
 def deployments_attribute(*, deployment_ids: Iterable[int]) -> None:
     """Recomputes the rank and the team rows of these deployments from their commits."""
-    ordered = sorted(set(deployment_ids))
-    for start in range(0, len(ordered), BATCH_SIZE):
-        batch = ordered[start : start + BATCH_SIZE]
-        matched: dict[int, list[int | None]] = defaultdict(list)
-        rows = DeploymentCommit.objects.filter(deployment_id__in=batch, commit__isnull=False)
-        for deployment_id, contributor_id in rows.values_list("deployment_id", "contributor_id"):
-            matched[deployment_id].append(contributor_id)
-        people = people_of(pk for ids in matched.values() for pk in ids)
-        by_rank: dict[ContributorRank, list[int]] = defaultdict(list)
-        teams = []
-        deployments = Deployment.objects.filter(pk__in=batch).only(
-            "organization_id", "deployed_at", "environment_name", "is_test"
+    ids = sorted(set(deployment_ids))
+    if not ids:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(_RANK_SQL, [ids])
+        cursor.execute(
+            "DELETE FROM deployments_deploymentteam WHERE deployment_id = ANY(%s::bigint[])",
+            [ids],
         )
-        for deployment in deployments:
-            attribution = attribution_of(matched.get(deployment.pk, ()), people=people)
-            by_rank[attribution.rank].append(deployment.pk)
-            teams += team_rows(deployment, attribution.team_ids)
-        for rank, ids in by_rank.items():
-            Deployment.objects.filter(pk__in=ids).update(contributor_rank=rank)
-        DeploymentTeam.objects.filter(deployment_id__in=batch).delete()
-        DeploymentTeam.objects.bulk_create(teams, batch_size=BATCH_SIZE)
+        cursor.execute(_TEAMS_SQL, [ids])
 
 
 def organization_attribute(*, organization: Organization) -> None:
     """Every deployment of the organization (bulk loads, repairs)."""
-    deployments_attribute(
-        deployment_ids=Deployment.objects.filter(organization=organization).values_list(
-            "pk", flat=True
-        )
-    )
+    deployments_attribute(deployment_ids=organization.deployments.values_list("pk", flat=True))
 
 
 def contributors_deployments(*, contributor_ids: Iterable[int]) -> set[int]:

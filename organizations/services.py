@@ -8,9 +8,9 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from organizations.models import Contributor, ContributorIdentity, Membership, Organization
-from organizations.signals import contributors_changed
+from organizations.signals import contributors_changed, counted_environments_changed
 
-# Identity lookups are chunked so a large import stays under SQLite's bound-parameter limit.
+# Identity lookups are chunked so one statement of a large import binds few parameters.
 _LOOKUP_CHUNK = 500
 
 
@@ -33,6 +33,30 @@ def organization_create(*, slug: str, name: str = "") -> Organization:
     organization, _ = Organization.objects.get_or_create(
         slug=slug, defaults={"name": name or slug.replace("-", " ").title()}
     )
+    return organization
+
+
+@transaction.atomic
+def organization_counting_update(
+    *,
+    organization: Organization,
+    counted_environments: list[str],
+    bot_names: list[str] | None = None,
+) -> Organization:
+    """Saves which environments count (and the bot names that flag new authors); when the
+    counted environments changed, every deploy moment of the organization follows."""
+    before = Organization.objects.values_list("counted_environments", flat=True).get(
+        pk=organization.pk
+    )
+    organization.counted_environments = list(counted_environments)
+    fields = ["counted_environments"]
+    if bot_names is not None:
+        organization.bot_names = list(bot_names)
+        fields.append("bot_names")
+    organization.full_clean(exclude=["slug"])
+    organization.save(update_fields=fields)
+    if sorted(before or ()) != sorted(organization.counted_environments):
+        counted_environments_changed.send(sender=Organization, organization=organization)
     return organization
 
 

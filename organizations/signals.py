@@ -4,3 +4,7 @@ from django.dispatch import Signal
 # not report (a queryset update, commits moved by a merge). Organizations may not import the
 # apps above it; deployments listens, to re-derive attribution.
 contributors_changed = Signal()
+
+# Sent with `organization` after its counted environments changed
+# (organization_counting_update). Deployments listens: the deploy moments follow the setting.
+counted_environments_changed = Signal()

@@ -19,9 +19,9 @@ from repositories.models import Commit, GitHubWebhook, PullRequest, Repository
 from repositories.signals import commit_data_changed
 
 BATCH_SIZE = 2000
-# Bound parameters per IN (...) lookup: well under SQLite's limit; PostgreSQL has none that
-# matters here, and fewer round trips made a large import faster.
-_SQLITE_LOOKUP_CHUNK, _LOOKUP_CHUNK = 900, 10_000
+# Bound parameters per IN (...) lookup: few round trips for a large import, and well under
+# the 65,535 parameters of a server-side-bound statement.
+_LOOKUP_CHUNK = 10_000
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ class PullRequestData:
 
 def chunked(items: list, size: int | None = None) -> Iterable[list]:
     if size is None:
-        size = _SQLITE_LOOKUP_CHUNK if connection.vendor == "sqlite" else _LOOKUP_CHUNK
+        size = _LOOKUP_CHUNK
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
@@ -129,14 +129,9 @@ _COMMIT_FIELDS = (
 
 
 def rows_insert(*, model, fields: tuple[str, ...], rows: list[tuple]) -> None:
-    """INSERT ... ON CONFLICT DO NOTHING of plain tuples, many rows per statement.
-
-    Large imports spend most of their time building model instances and per-field SQL in
-    bulk_create, and PostgreSQL pays a round trip per row with executemany. ON CONFLICT
-    (unlike SQLite's INSERT OR IGNORE) only skips duplicates: CHECK constraints still apply.
-    On PostgreSQL the rows are COPYed into a temporary table first: psycopg's client-side
-    binding parsed and quoted 20,000 parameters per statement in Python, which was over
-    half of a 50,000-commit import.
+    """INSERT ... ON CONFLICT DO NOTHING of plain tuples, COPYed into a temporary table
+    first: no model instances, no per-row round trips, no parameters to bind. ON CONFLICT
+    only skips duplicates: CHECK constraints still apply.
     """
     if not rows:
         return
@@ -145,28 +140,17 @@ def rows_insert(*, model, fields: tuple[str, ...], rows: list[tuple]) -> None:
     columns = ", ".join(quote(model._meta.get_field(name).column) for name in fields)
     # Only model metadata (quoted) is interpolated; every value is a bound parameter.
     insert = f"INSERT INTO {table} ({columns})"  # noqa: S608
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            staging = quote(f"staging_{model._meta.db_table}")
-            with transaction.atomic():
-                cursor.execute(
-                    f"CREATE TEMPORARY TABLE {staging} ON COMMIT DROP AS "  # noqa: S608
-                    f"SELECT {columns} FROM {table} WITH NO DATA"
-                )
-                with cursor.cursor.copy(f"COPY {staging} ({columns}) FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row(row)
-                cursor.execute(f"{insert} SELECT * FROM {staging} ON CONFLICT DO NOTHING")  # noqa: S608
-                cursor.execute(f"DROP TABLE {staging}")
-            return
-        per_statement = min(1000, (connection.features.max_query_params or 30000) // len(fields))
-        row_sql = "(" + ", ".join(["%s"] * len(fields)) + ")"
-        for batch in chunked(rows, per_statement):
-            values = ", ".join([row_sql] * len(batch))
-            cursor.execute(
-                f"{insert} VALUES {values} ON CONFLICT DO NOTHING",  # noqa: S608
-                [value for row in batch for value in row],
-            )
+    staging = quote(f"staging_{model._meta.db_table}")
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {staging} ON COMMIT DROP AS "  # noqa: S608
+            f"SELECT {columns} FROM {table} WITH NO DATA"
+        )
+        with cursor.cursor.copy(f"COPY {staging} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(f"{insert} SELECT * FROM {staging} ON CONFLICT DO NOTHING")  # noqa: S608
+        cursor.execute(f"DROP TABLE {staging}")
 
 
 def commit_ids_by_sha(*, repository: Repository, shas: Iterable[str]) -> dict[str, int]:

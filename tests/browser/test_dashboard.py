@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth import get_user_model
 
-from deployments.demo import DEMO_PASSWORD, DEMO_USERNAME, demo_seed
+from sampledata.demo import DEMO_PASSWORD, DEMO_USERNAME, demo_seed
 from tests.metrics.test_pages import build_history
 
 pytestmark = pytest.mark.browser

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from deployments.models import Deployment
-from deployments.services import deployment_record
+from deployments.recording import deployment_record
 from repositories.models import PullRequest
 from tests.factories import make_commit, make_pull_request, make_repository
 

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from deployments.services import deployment_record
+from deployments.recording import deployment_record
 from tests.deployments.conftest import URL
 from tests.factories import make_commit, make_repository, make_sha
 

@@ -6,8 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from deployments.linking import commits_link
 from deployments.models import ContributorRank, Deployment, DeploymentCommit, DeploymentTeam
-from deployments.services import commits_link, deployment_record
+from deployments.recording import deployment_record
 from organizations.models import Contributor
 from organizations.services import contributors_flag, contributors_merge
 from tests.factories import make_commit, make_contributor, make_repository, make_sha, make_team
@@ -93,7 +94,7 @@ def test_it_follows_linking_in_either_order(organization, world):
     early = record(organization, [early_sha])
     assert rank_and_teams(early) == (ContributorRank.NONE, set())
     make_commit(world["repo"], early_sha, contributor=world["ada"], at=T0)
-    commits_link(organization=organization, shas=[early_sha])
+    commits_link(organization_id=organization.pk, shas=[early_sha])
     assert rank_and_teams(early) == (ContributorRank.HUMAN, {"platform"})
 
     late = record(organization, [make_commit(world["repo"], contributor=world["grace"]).sha])

@@ -1,7 +1,8 @@
 from datetime import UTC, datetime, timedelta
 
+from deployments.linking import FEW_SHAS, commits_link
 from deployments.models import DeploymentCommit
-from deployments.services import FEW_SHAS, commits_link, deployment_record
+from deployments.recording import deployment_record
 from repositories.models import Commit
 from tests.factories import make_repository, make_sha
 
@@ -38,7 +39,7 @@ def test_an_import_sized_batch_links_prefixes_of_every_length_sent(organization)
         for index, sha in enumerate(shas)
     )
 
-    commits_link(organization=organization, shas=shas)
+    commits_link(organization_id=organization.pk, shas=shas)
 
     linked = dict(DeploymentCommit.objects.values_list("sha", "commit__sha"))
     assert linked == {shas[0]: shas[0], shas[150][:7]: shas[150], shas[299][:11]: shas[299]}
@@ -54,5 +55,5 @@ def test_a_large_batch_leaves_other_organizations_alone(organization, other_orga
         )
         for sha in shas
     )
-    commits_link(organization=organization, shas=shas)
+    commits_link(organization_id=organization.pk, shas=shas)
     assert DeploymentCommit.objects.get().commit is None

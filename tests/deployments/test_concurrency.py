@@ -1,8 +1,4 @@
-"""32 identical POSTs at the same moment: one deployment, 32 receipts, no server error.
-
-Each test runs both recording paths on PostgreSQL: the database function and the Python
-one (which SQLite uses, and whose locks only PostgreSQL can exercise here).
-"""
+"""32 identical POSTs at the same moment: one deployment, 32 receipts, no server error."""
 
 import threading
 
@@ -10,7 +6,6 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
-from deployments import services
 from deployments.models import Deployment, DeploymentReceipt
 from repositories.models import PullRequest
 from tests.deployments.conftest import URL
@@ -20,19 +15,8 @@ from tokens.services import token_generate
 CLIENTS = 32
 
 
-@pytest.fixture(params=["database", "python"])
-def recording_path(request, monkeypatch):
-    monkeypatch.setattr(services, "links_in_database", lambda: request.param == "database")
-    return request.param
-
-
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_identical_posts_leave_exactly_one_deployment(recording_path):
-    if connection.vendor == "sqlite":
-        pytest.skip(
-            "The SQLite test database is in memory with a shared cache, whose table locks "
-            "fail at once instead of waiting; the file database (WAL, IMMEDIATE) is not used."
-        )
+def test_concurrent_identical_posts_leave_exactly_one_deployment():
     organization = make_organization("acme")
     repo = make_repository(organization)
     merge = make_commit(repo)
@@ -68,11 +52,9 @@ def test_concurrent_identical_posts_leave_exactly_one_deployment(recording_path)
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_tagged_deployments_of_the_same_prs_keep_every_tag(recording_path):
+def test_concurrent_tagged_deployments_of_the_same_prs_keep_every_tag():
     """Different deployments shipping the same PRs, each with its own tag, at once: each
     locks the PRs in id order before adding its tag, so none deadlocks and none is lost."""
-    if connection.vendor == "sqlite":
-        pytest.skip("SQLite serialises writers; the in-memory test database cannot wait.")
     organization = make_organization("acme")
     repo = make_repository(organization)
     merges = [make_commit(repo) for _ in range(3)]

@@ -9,7 +9,8 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Min
 
-from deployments.dataset import SCALES, dataset_generate
+from deployments.keys import deployment_dedupe_key
+from deployments.linking import commits_link
 from deployments.models import (
     ContributorRank,
     Deployment,
@@ -17,9 +18,9 @@ from deployments.models import (
     DeploymentPullRequest,
     DeploymentTeam,
 )
-from deployments.services import commits_link, deployment_dedupe_key
 from organizations.models import Contributor, Organization
 from repositories.models import Commit, PullRequest
+from sampledata.synthetic import SCALES, dataset_generate
 from tests.deployments.test_attribution import recomputed, stored
 from tests.factories import make_organization
 
@@ -199,7 +200,7 @@ def test_relinking_with_the_live_services_changes_nothing():
     before = _links(organization)
 
     shas = Commit.objects.filter(organization=organization).values_list("sha", flat=True)
-    commits_link(organization=organization, shas=list(shas))
+    commits_link(organization_id=organization.pk, shas=list(shas))
 
     assert _links(organization) == before
 

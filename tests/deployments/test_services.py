@@ -4,14 +4,16 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from deployments.linking import commits_link
 from deployments.models import (
     Deployment,
     DeploymentCommit,
     DeploymentPullRequest,
     DeploymentReceipt,
 )
-from deployments.services import commits_link, deployment_record, deployments_delete
+from deployments.recording import deployment_record, deployments_delete
 from organizations.models import Organization
+from organizations.services import organization_counting_update
 from repositories.models import PullRequest
 from repositories.signals import commit_data_changed
 from tests.factories import make_commit, make_pull_request, make_repository, make_sha
@@ -165,16 +167,20 @@ def test_changing_the_counted_environments_recomputes_deploy_moments_and_tags(or
         pull_request.refresh_from_db()
         return pull_request.deploy_moment, pull_request.shipped_tags
 
+    def count_only(*environments):
+        organization_counting_update(
+            organization=organization, counted_environments=list(environments)
+        )
+
     assert derived() == (T0 + timedelta(hours=5), ["a"])
-    organization.counted_environments = ["staging"]
-    organization.save()
+    count_only("staging")
     assert derived() == (T0 + timedelta(hours=1), ["a"])
-    organization.counted_environments = ["production"]
-    organization.save()
+    count_only("production")
     assert derived() == (T0 + timedelta(hours=5), [])
-    organization.counted_environments = ["canary"]
-    organization.save()
+    count_only("canary")
     assert derived() == (None, [])
+    count_only()
+    assert derived() == (T0 + timedelta(hours=5), ["a"])
 
 
 def test_a_recording_follows_counted_environments_changed_after_its_token_was_read(
@@ -319,7 +325,7 @@ def test_late_merge_data_links_a_pending_pull_request(organization, repo):
     PullRequest.objects.filter(pk=pull_request.pk).update(
         state="merged", merged_at=T0 + timedelta(hours=1)
     )
-    commits_link(organization=organization, shas=[commit.sha])
+    commits_link(organization_id=organization.pk, shas=[commit.sha])
     assert list(Deployment.objects.get().pull_requests.all()) == [pull_request]
 
 
@@ -327,7 +333,7 @@ def test_linking_never_crosses_organizations(organization, other_organization):
     theirs = make_commit(make_repository(other_organization, "globex/web"), message="Secret")
     result = record(organization, [theirs.sha])
     assert result.unknown_shas == [theirs.sha] and result.deployment.repository is None
-    commits_link(organization=other_organization, shas=[theirs.sha])
+    commits_link(organization_id=other_organization.pk, shas=[theirs.sha])
     assert not DeploymentCommit.objects.filter(commit__isnull=False).exists()
 
 

@@ -18,7 +18,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from deployments.models import Deployment, DeploymentReceipt
-from deployments.services import deployment_record
+from deployments.recording import deployment_record
 from organizations.models import Contributor
 from organizations.selectors import SESSION_KEY
 from repositories.models import GitHubWebhook, WebhookDelivery

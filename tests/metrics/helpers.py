@@ -4,8 +4,8 @@ import hashlib
 from datetime import UTC, date, datetime
 
 from deployments.attribution import deployments_attribute
-from deployments.models import Deployment, DeploymentCommit, DeploymentPullRequest
 from deployments.deploy_moments import pull_requests_refresh_deploy_moment
+from deployments.models import Deployment, DeploymentCommit, DeploymentPullRequest
 from metrics.query import MetricsQuery
 from tests.factories import make_commit, make_pull_request, make_sha
 

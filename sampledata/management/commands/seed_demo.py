@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from deployments.demo import demo_seed
+from sampledata.demo import demo_seed
 
 
 class Command(BaseCommand):

@@ -4,7 +4,6 @@ Every row is keyed by a natural unique constraint and inserted with ignore_confl
 running the seed again adds nothing.
 """
 
-import hashlib
 import json
 import random
 from collections import defaultdict
@@ -14,10 +13,11 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from deployments.services import deployment_record
+from deployments.recording import deployment_record
 from organizations.models import Contributor, ContributorIdentity, Membership, Organization, Team
 from organizations.services import membership_set, organization_create, user_ensure
 from repositories.models import Commit, PullRequest, Repository
+from sampledata.generation import hours_lognormal, sha_of
 
 DEMO_SLUG = "demo"
 DEMO_USERNAME = "demo"
@@ -92,15 +92,6 @@ class DemoResult:
     password: str
 
 
-def _sha(*parts: object) -> str:
-    return hashlib.sha1("/".join(map(str, parts)).encode()).hexdigest()  # noqa: S324
-
-
-def _hours(rng: random.Random, median_hours: float, sigma: float = 1.0) -> timedelta:
-    """A log-normal duration: most are short, a long tail is very long."""
-    return timedelta(hours=rng.lognormvariate(0, sigma) * median_hours)
-
-
 def _people(organization: Organization) -> list[Contributor]:
     teams = [
         Team.objects.get_or_create(organization=organization, slug=slug, defaults={"name": name})[
@@ -164,9 +155,11 @@ def _history(organization, repositories, contributors, rng, now):
         is_bot = rng.random() < 0.08
         author = rng.choice(bots if is_bot else people)
         first_commit_at = start + timedelta(seconds=rng.uniform(0, WEEKS * 7 * 86400 * 0.97))
-        opened_at = first_commit_at + _hours(rng, 0.2 if is_bot else 10)
-        first_review_at = None if is_bot else opened_at + _hours(rng, 4, 1.2)
-        merged_at = (first_review_at or opened_at) + _hours(rng, 0.5 if is_bot else 6, 1.1)
+        opened_at = first_commit_at + hours_lognormal(rng, 0.2 if is_bot else 10)
+        first_review_at = None if is_bot else opened_at + hours_lognormal(rng, 4, 1.2)
+        merged_at = (first_review_at or opened_at) + hours_lognormal(
+            rng, 0.5 if is_bot else 6, 1.1
+        )
         if merged_at >= now - timedelta(hours=1):
             continue
         title = rng.choice(SUBJECTS).format(rng.choice(TOPICS))
@@ -174,11 +167,11 @@ def _history(organization, repositories, contributors, rng, now):
             title = f"Bump {rng.choice(TOPICS)}-lib from 1.{index % 9}.0 to 1.{index % 9 + 1}.0"
         shas = []
         for position in range(1 if is_bot else rng.randint(1, 5)):
-            sha = _sha(repository.full_name, number, position)
+            sha = sha_of(repository.full_name, number, position)
             at = first_commit_at + (opened_at - first_commit_at) * position / 5
             commits.append(_commit(repository, author, sha, f"{title} (part {position + 1})", at))
             shas.append(sha)
-        merge_sha = _sha(repository.full_name, number, "merge")
+        merge_sha = sha_of(repository.full_name, number, "merge")
         merge_message = f"Merge pull request #{number} from acme/{title.lower().replace(' ', '-')}"
         commits.append(_commit(repository, author, merge_sha, merge_message, merged_at))
         pull_requests.append(

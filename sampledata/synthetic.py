@@ -1,26 +1,29 @@
 """A large synthetic organization for benchmarks and tests: deterministic and consistent.
 
-The same seed gives the same rows (SHAs, titles, links; times relative to `end`). Every
-derived field is filled exactly as the live services would fill it: commit contributors,
-PR commits and first_commit_at, deployment repository / default title / dedupe key, the
-DeploymentCommit and DeploymentPullRequest links, and PullRequest.deploy_moment.
+The same seed gives the same rows (SHAs, titles; times relative to `end`). Only what a
+source would send is generated: people, commits, PRs with their commits, and deployments
+with their sent SHAs. Everything derived (PR first commits, SHA matches, repositories,
+default titles, attribution, shipped PRs, deploy moments) is then computed by the same
+set-based services the live paths call, over the whole organization at once.
 
-Rows are built as plain tuples and written with PostgreSQL's COPY (bulk_create elsewhere),
-so the `large` scale (600,000 commits) loads in minutes on two cores.
+Rows are built as plain tuples and written with PostgreSQL's COPY, so the `large` scale
+(600,000 commits) loads in minutes on two cores.
 """
 
-import hashlib
 import json
 import random
 import time
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from deployments.attribution import organization_attribute
+from deployments.keys import deployment_dedupe_key
+from deployments.linking import deployments_link
+from deployments.locks import link_lock
 from deployments.models import (
     Deployment,
     DeploymentCommit,
@@ -28,10 +31,11 @@ from deployments.models import (
     DeploymentReceipt,
     DeploymentTeam,
 )
-from deployments.services import deployment_dedupe_key
 from organizations.models import Contributor, ContributorIdentity, Organization, Team
 from organizations.services import organization_create
 from repositories.models import Commit, PullRequest, Repository
+from repositories.services import pull_requests_refresh_first_commit_at
+from sampledata.generation import hours_lognormal, sha_of
 
 
 @dataclass(frozen=True)
@@ -84,8 +88,6 @@ class _PullRequest:
     number: int = 0
     merge_sha: str = ""
     commit_shas: list[str] = field(default_factory=list)
-    deploy_moment: datetime | None = None
-    shipped_tags: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -112,15 +114,6 @@ class _Plan:
     # sha -> (repository, author, message, authored_at, committed_at)
     commits: dict[str, tuple[int, int, str, datetime, datetime]]
     deployments: list[_Deployment]
-
-
-def _sha(*parts: object) -> str:
-    return hashlib.sha1(":".join(map(str, parts)).encode()).hexdigest()  # noqa: S324
-
-
-def _hours(rng: random.Random, median: float, sigma: float) -> timedelta:
-    """Log-normal: most durations are short, a long tail is very long."""
-    return timedelta(hours=rng.lognormvariate(0, sigma) * median)
 
 
 def _allocate(total: int, weights: list[float]) -> list[int]:
@@ -174,14 +167,14 @@ def _pull_requests(scale: Scale, rng: random.Random, end: datetime) -> list[_Pul
             author = humans + rng.randrange(scale.bots)
             topic = rng.choice(TOPICS).replace(" ", "-")
             title = f"Bump {topic}-lib from 1.{rng.randrange(9)}.0 to 2.0.{rng.randrange(9)}"
-            opened_at = merged_at - _hours(rng, 2, 1.0)
+            opened_at = merged_at - hours_lognormal(rng, 2, 1.0)
             review_at, first_at = None, opened_at - timedelta(minutes=1)
         else:
             title = f"{rng.choice(VERBS)} {rng.choice(TOPICS)}"
-            editing = _hours(rng, 6, 1.1)
+            editing = hours_lognormal(rng, 6, 1.1)
             review_at = merged_at - editing if rng.random() < 0.93 else None
-            opened_at = (review_at or merged_at - editing) - _hours(rng, 4, 1.3)
-            first_at = opened_at - _hours(rng, 10, 1.2)
+            opened_at = (review_at or merged_at - editing) - hours_lognormal(rng, 4, 1.3)
+            first_at = opened_at - hours_lognormal(rng, 10, 1.2)
         squash = author >= humans or rng.random() < SQUASH_SHARE
         pull_requests.append(
             _PullRequest(
@@ -206,7 +199,7 @@ def _commits(scale: Scale, rng: random.Random, seed: int, pull_requests, people)
     for pr in pull_requests:
         key = (seed, pr.repository, pr.number)
         if pr.squash:
-            pr.merge_sha = _sha(*key, "squash")
+            pr.merge_sha = sha_of(*key, "squash")
             message = f"{pr.title} (#{pr.number})"
             commits[pr.merge_sha] = (
                 pr.repository,
@@ -220,12 +213,12 @@ def _commits(scale: Scale, rng: random.Random, seed: int, pull_requests, people)
         size = branch_sizes[id(pr)]
         window = (pr.merged_at - pr.first_commit_at) * 0.95
         for position in range(size):
-            sha = _sha(*key, position)
+            sha = sha_of(*key, position)
             at = pr.first_commit_at + (window * rng.random() if position else timedelta(0))
             message = f"{pr.title}: step {position + 1}\n\nPart of #{pr.number}."
             commits[sha] = (pr.repository, pr.author, message, at, at)
             pr.commit_shas.append(sha)
-        pr.merge_sha = _sha(*key, "merge")
+        pr.merge_sha = sha_of(*key, "merge")
         branch = f"{people[pr.author][1]}/{pr.title.lower().replace(' ', '-')}-{pr.number}"
         message = f"Merge pull request #{pr.number} from {branch}\n\n{pr.title}"
         commits[pr.merge_sha] = (pr.repository, pr.author, message, pr.merged_at, pr.merged_at)
@@ -245,7 +238,7 @@ def _batches(rng, pull_requests, indexes, repository, environment, count, end):
         batch = indexes[previous:cut][1 - MAX_SHAS :]
         previous = cut
         newest = pull_requests[batch[-1]].merged_at
-        deployed_at = newest + _hours(rng, median, sigma)
+        deployed_at = newest + hours_lognormal(rng, median, sigma)
         if last_at and deployed_at <= last_at:
             deployed_at = last_at + timedelta(minutes=rng.randint(1, 30))
         if deployed_at >= end:
@@ -277,7 +270,7 @@ def _test_deployment(rng, pull_requests, indexes, repository, end, taken) -> _De
         if (environment, frozenset(shas)) not in taken:
             break
     newest = max(pull_requests[index].merged_at for index in batch)
-    deployed_at = min(newest + _hours(rng, 1, 1.0), end - timedelta(minutes=1))
+    deployed_at = min(newest + hours_lognormal(rng, 1, 1.0), end - timedelta(minutes=1))
     taken.add((environment, frozenset(shas)))
     return _Deployment(repository, environment, deployed_at, shas, batch, True, ["ci"])
 
@@ -301,7 +294,7 @@ def _deployments(scale: Scale, rng, seed, pull_requests, end) -> list[_Deploymen
         rng.sample(deployments, round(len(deployments) * EXTRA_UNKNOWN_SHARE))
     ):
         deployment.shas.insert(
-            rng.randrange(len(deployment.shas) + 1), _sha(seed, "unknown", number)
+            rng.randrange(len(deployment.shas) + 1), sha_of(seed, "unknown", number)
         )
     taken = {(d.environment, frozenset(d.shas)) for d in deployments}
     for repository in rng.choices(deployed, [len(by_repository[r]) for r in deployed], k=tests):
@@ -309,7 +302,7 @@ def _deployments(scale: Scale, rng, seed, pull_requests, end) -> list[_Deploymen
         deployments.append(_test_deployment(rng, pull_requests, indexes, repository, end, taken))
     start = end - timedelta(days=scale.days)
     for number in range(unknown_only):
-        shas = [_sha(seed, "unknown-only", number, n) for n in range(rng.randint(1, 3))]
+        shas = [sha_of(seed, "unknown-only", number, n) for n in range(rng.randint(1, 3))]
         deployed_at = start + (end - start) * rng.random()
         environment = rng.choice(list(ENVIRONMENTS))
         deployments.append(
@@ -321,28 +314,18 @@ def _deployments(scale: Scale, rng, seed, pull_requests, end) -> list[_Deploymen
     return deployments
 
 
-def _plan(scale: Scale, seed: int, end: datetime, slug: str, counted: set[str]) -> _Plan:
+def _plan(scale: Scale, seed: int, end: datetime, slug: str) -> _Plan:
     rng = random.Random(seed)
     repositories = [f"{slug}/service-{index + 1:03d}" for index in range(scale.repositories)]
     pull_requests = _pull_requests(scale, rng, end)
     people = _people(scale)
     commits = _commits(scale, rng, seed, pull_requests, people)
     deployments = _deployments(scale, rng, seed, pull_requests, end)
-    # The deploy moment: the latest counted (non-test, counted environment) deployment;
-    # the shipped tags: those of every counted deployment.
-    for deployment in deployments:
-        if deployment.is_test or (counted and deployment.environment not in counted):
-            continue
-        for index in deployment.pull_requests:
-            pr = pull_requests[index]
-            if pr.deploy_moment is None or deployment.deployed_at > pr.deploy_moment:
-                pr.deploy_moment = deployment.deployed_at
-            pr.shipped_tags.update(deployment.tags)
     return _Plan(scale.teams, people, repositories, pull_requests, commits, deployments)
 
 
 class _Writer:
-    """Inserts rows given as tuples: COPY on PostgreSQL, bulk_create elsewhere; times each."""
+    """Inserts rows given as tuples with COPY; times each table."""
 
     def __init__(self):
         self.timings: dict[str, float] = defaultdict(float)
@@ -351,14 +334,15 @@ class _Writer:
     def write(self, model: type[models.Model], columns: list[str], rows) -> None:
         started = time.perf_counter()
         fields = [model._meta.get_field(column) for column in columns]
-        if connection.vendor == "postgresql":
-            count = self._copy(model, fields, rows)
-        else:
-            objects = [model(**dict(zip(columns, row, strict=True))) for row in rows]
-            model.objects.bulk_create(objects, batch_size=2000)
-            count = len(objects)
+        count = self._copy(model, fields, rows)
         self.timings[model._meta.db_table] += time.perf_counter() - started
         self.counts[model._meta.db_table] += count
+
+    @contextmanager
+    def timed(self, label: str):
+        started = time.perf_counter()
+        yield
+        self.timings[label] += time.perf_counter() - started
 
     def create(self, model: type[models.Model], objects) -> list:
         """bulk_create, for the few small tables whose new ids are needed at once."""
@@ -450,14 +434,11 @@ def _write_pull_requests(writer, organization, plan, repository_ids, people_ids,
             pr.first_review_at,
             pr.merged_at,
             pr.merge_sha,
-            pr.first_commit_at,
-            pr.deploy_moment,
-            sorted(pr.shipped_tags),
         )
 
     columns = ["organization_id", "repository_id", "number", "title", "state", "head_branch"]
     columns += ["author_id", "author_login", "opened_at", "first_review_at", "merged_at"]
-    columns += ["merge_commit_sha", "first_commit_at", "deploy_moment", "shipped_tags"]
+    columns.append("merge_commit_sha")
     writer.write(PullRequest, columns, (row(pr) for pr in plan.pull_requests))
     pr_ids = {
         (repository_id, number): pk
@@ -475,19 +456,14 @@ def _write_pull_requests(writer, organization, plan, repository_ids, people_ids,
     return ids
 
 
-def _deployment_row(organization, plan, deployment: _Deployment, repository_ids) -> tuple:
-    known = [plan.commits[sha] for sha in deployment.shas if sha in plan.commits]
-    # The default title: the subject of the matched commit with the latest commit time.
-    latest = max(known, key=lambda commit: commit[4], default=None)
+def _deployment_row(organization, deployment: _Deployment) -> tuple:
     received_at = deployment.deployed_at + timedelta(seconds=5 + len(deployment.shas))
     return (
         organization.pk,
-        repository_ids[known[0][0]] if known else None,
         deployment.environment,
         deployment.deployed_at,
         received_at,
         deployment.title,
-        _subject(latest[2]) if latest else "",
         deployment.tags,
         deployment.is_test,
         deployment.shas,
@@ -496,36 +472,29 @@ def _deployment_row(organization, plan, deployment: _Deployment, repository_ids)
     )
 
 
-def _write_deployments(writer, organization, plan, repository_ids, people_ids, commit_ids, pr_ids):
-    rows = [_deployment_row(organization, plan, d, repository_ids) for d in plan.deployments]
-    columns = ["organization_id", "repository_id", "environment_name", "deployed_at"]
-    columns += ["received_at", "title", "default_title", "tags", "is_test", "shas"]
-    writer.write(Deployment, columns + ["dedupe_key", "receipt_count"], rows)
+def _write_deployments(writer, organization, plan) -> list[int]:
+    """The deployments as recorded, with their sent SHAs and receipts, not linked yet."""
+    rows = [_deployment_row(organization, deployment) for deployment in plan.deployments]
+    columns = ["organization_id", "environment_name", "deployed_at", "received_at", "title"]
+    columns += ["tags", "is_test", "shas", "dedupe_key", "receipt_count"]
+    writer.write(Deployment, columns, rows)
     by_key = {
         (environment, key): pk
         for pk, environment, key in Deployment.objects.filter(
             organization=organization
         ).values_list("id", "environment_name", "dedupe_key")
     }
-    ids = [by_key[row[2], row[10]] for row in rows]
+    ids = [by_key[row[1], row[8]] for row in rows]
     pairs = list(zip(ids, plan.deployments, strict=True))
-
-    def contributor_id(sha: str) -> int | None:
-        # As linking copies it: the matched commit's contributor.
-        return people_ids[plan.commits[sha][1]] if sha in commit_ids else None
-
     sent = (
-        (organization.pk, pk, sha, position, commit_ids.get(sha), contributor_id(sha))
+        (organization.pk, pk, sha, position)
         for pk, deployment in pairs
         for position, sha in enumerate(deployment.shas)
     )
-    columns = ["organization_id", "deployment_id", "sha", "position", "commit_id"]
-    columns.append("contributor_id")
-    writer.write(DeploymentCommit, columns, sent)
-    shipped = ((pk, pr_ids[index]) for pk, d in pairs for index in d.pull_requests)
-    writer.write(DeploymentPullRequest, ["deployment_id", "pull_request_id"], shipped)
+    writer.write(DeploymentCommit, ["organization_id", "deployment_id", "sha", "position"], sent)
     columns = ["organization_id", "deployment_id", "request_id", "raw_body", "received_at"]
     writer.write(DeploymentReceipt, columns, _receipts(organization, pairs, rows))
+    return ids
 
 
 def _receipts(organization, pairs, rows):
@@ -541,8 +510,8 @@ def _receipts(organization, pairs, rows):
         }
         raw_body = json.dumps({key: value for key, value in body.items() if value != ""})
         for attempt in range(deployment.receipts):
-            received_at = row[4] - timedelta(seconds=30 * (deployment.receipts - 1 - attempt))
-            request_id = _sha(pk, attempt)[:32]
+            received_at = row[3] - timedelta(seconds=30 * (deployment.receipts - 1 - attempt))
+            request_id = sha_of(pk, attempt)[:32]
             yield (organization.pk, pk, request_id, raw_body, received_at)
 
 
@@ -562,7 +531,7 @@ def dataset_generate(*, slug: str, scale: Scale, seed: int = 1, end: datetime) -
         return DatasetResult(organization, False, {}, {})
     writer = _Writer()
     started = time.perf_counter()
-    plan = _plan(scale, seed, end, slug, set(organization.counted_environments or []))
+    plan = _plan(scale, seed, end, slug)
     writer.timings["(generate in memory)"] = time.perf_counter() - started
     people_ids = _write_people(writer, organization, plan)
     repositories = writer.create(
@@ -571,20 +540,27 @@ def dataset_generate(*, slug: str, scale: Scale, seed: int = 1, end: datetime) -
     )
     repository_ids = [repository.pk for repository in repositories]
     commit_ids = _write_commits(writer, organization, plan, repository_ids, people_ids)
-    args = (writer, organization, plan, repository_ids)
-    pr_ids = _write_pull_requests(*args, people_ids, commit_ids)
-    _write_deployments(*args, people_ids, commit_ids, pr_ids)
-    # Attribution the way the live services derive it (the same function, set-based).
-    started = time.perf_counter()
-    organization_attribute(organization=organization)
-    table = DeploymentTeam._meta.db_table
-    writer.timings[table] = time.perf_counter() - started
-    writer.counts[table] = DeploymentTeam.objects.filter(organization=organization).count()
-    if connection.vendor == "postgresql":
-        started = time.perf_counter()
-        # Fresh statistics, so the planner sees the real table sizes at once.
-        with connection.cursor() as cursor:
-            for table in writer.counts:
-                cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
-        writer.timings["(analyze)"] = time.perf_counter() - started
+    pr_ids = _write_pull_requests(
+        writer, organization, plan, repository_ids, people_ids, commit_ids
+    )
+    deployment_ids = _write_deployments(writer, organization, plan)
+    _analyze(writer)
+    # Derived rows, by the services every live path uses, set-based.
+    with writer.timed("(first commits)"):
+        pull_requests_refresh_first_commit_at(pull_request_ids=pr_ids)
+    with writer.timed("(linking)"), transaction.atomic():
+        link_lock(organization_id=organization.pk, shared=False)
+        deployments_link(organization_id=organization.pk, deployment_ids=deployment_ids)
+    for model in (DeploymentPullRequest, DeploymentTeam):
+        writer.counts[model._meta.db_table] = model.objects.filter(
+            **{"deployment__organization": organization}
+        ).count()
+    _analyze(writer)
     return DatasetResult(organization, True, dict(writer.timings), dict(writer.counts))
+
+
+def _analyze(writer: _Writer) -> None:
+    """Fresh statistics, so the planner sees the real table sizes at once."""
+    with writer.timed("(analyze)"), connection.cursor() as cursor:
+        for table in writer.counts:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")

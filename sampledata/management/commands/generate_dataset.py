@@ -5,7 +5,7 @@ from datetime import time as clock
 from django.core.management.base import BaseCommand
 from django.db import connection
 
-from deployments.dataset import SCALES, dataset_generate
+from sampledata.synthetic import SCALES, dataset_generate
 
 
 class Command(BaseCommand):
@@ -27,7 +27,7 @@ class Command(BaseCommand):
         if not result.created:
             self.stdout.write(f"Organization {org!r} already has data; nothing generated.")
             return
-        if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        if not connection.in_atomic_block:
             # After the commit (VACUUM cannot run in a transaction, as in a test): sets the
             # visibility map, so the covering indexes answer without heap visits from the
             # first page view, and autovacuum does not start while they are first measured.
