@@ -75,7 +75,7 @@ class RequestIdMiddleware:
 def database_unavailable_response(request, exception: Exception) -> HttpResponse:
     """503 with the request id: problem JSON under /api/, a plain page elsewhere."""
     # Imported here: this module is loaded with LOGGING, before the apps are ready.
-    from deployments.exceptions import PROBLEM_CONTENT_TYPE, DatabaseUnavailable, problem_body
+    from api.problems import PROBLEM_CONTENT_TYPE, DatabaseUnavailable, problem_body
 
     logger.warning("Database unavailable: %s: %s", type(exception).__name__, exception)
     request_id = getattr(request, "request_id", "")

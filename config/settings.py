@@ -212,10 +212,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": [],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["deployments.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONParser"],
     "UNAUTHENTICATED_USER": None,
-    "EXCEPTION_HANDLER": "deployments.exceptions.problem_exception_handler",
-    # Per API token, counted in the default cache (the database: shared by all workers).
+    "EXCEPTION_HANDLER": "api.problems.problem_exception_handler",
+    # Per API token (tokens.throttling), counted in a table: one count for every worker.
     "DEFAULT_THROTTLE_RATES": {
         "api_token": os.environ.get("SHIPLOG_API_THROTTLE_RATE", "1200/min"),
     },

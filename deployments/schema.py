@@ -1,25 +1,12 @@
-"""OpenAPI: the API token is a bearer token (drf-spectacular reads this on app load)."""
+"""OpenAPI of the deployments API (drf-spectacular reads this on app load); the pieces
+every API shares, the bearer token scheme among them, are in api.schema."""
 
-from drf_spectacular.extensions import (
-    OpenApiAuthenticationExtension,
-    OpenApiSerializerFieldExtension,
-)
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.utils import OpenApiExample
 
-from deployments.exceptions import PROBLEM_CONTENT_TYPE
-from deployments.serializers import SHA_PATTERN, ProblemSerializer
-
-
-class ApiTokenAuthenticationScheme(OpenApiAuthenticationExtension):
-    target_class = "tokens.authentication.ApiTokenAuthentication"
-    name = "bearerAuth"
-
-    def get_security_definition(self, auto_schema):
-        return {
-            "type": "http",
-            "scheme": "bearer",
-            "description": "The organization's Deployments API token (Integrations page).",
-        }
+from api.problems import PROBLEM_CONTENT_TYPE
+from api.schema import problem_response
+from deployments.serializers import SHA_PATTERN
 
 
 class OneOrManyFieldSchema(OpenApiSerializerFieldExtension):
@@ -51,25 +38,9 @@ DATETIME_OR_EMPTY = {
 }
 
 
-def _problem_example(status: int, title: str, detail: str, errors: list[dict]) -> OpenApiResponse:
-    body = {
-        "type": "about:blank",
-        "title": title,
-        "status": status,
-        "detail": detail,
-        "errors": errors,
-        "requestId": "6f1c0e6a2b7d4a4f9a3f0d8a5c1e2b90",
-    }
-    return OpenApiResponse(
-        ProblemSerializer,
-        description=f"{title} (application/problem+json)",
-        examples=[OpenApiExample(title, value=body, response_only=True, status_codes=[status])],
-    )
-
-
 _AUTH = [{"field": "Authorization", "message": "The API token is not valid."}]
 _ERRORS = {
-    400: _problem_example(
+    400: problem_response(
         400,
         "Bad Request",
         "The request has invalid fields: commitSha[1], environmentName.",
@@ -83,39 +54,39 @@ _ERRORS = {
             {"field": "environmentName", "message": "This field is required."},
         ],
     ),
-    401: _problem_example(401, "Unauthorized", "The API token is not valid.", _AUTH),
-    403: _problem_example(
+    401: problem_response(401, "Unauthorized", "The API token is not valid.", _AUTH),
+    403: problem_response(
         403,
         "Forbidden",
         "The API token has been revoked.",
         [{"field": "Authorization", "message": "The API token has been revoked."}],
     ),
-    405: _problem_example(405, "Method Not Allowed", 'Method "PUT" not allowed.', []),
-    413: _problem_example(
+    405: problem_response(405, "Method Not Allowed", 'Method "PUT" not allowed.', []),
+    413: problem_response(
         413,
         "Content Too Large",
         "The request body is over the limit of 1048576 bytes.",
         [{"field": "body", "message": "The request body is over the limit of 1048576 bytes."}],
     ),
-    415: _problem_example(
+    415: problem_response(
         415,
         "Unsupported Media Type",
         'Unsupported media type "text/plain" in request.',
         [{"field": "Content-Type", "message": 'Unsupported media type "text/plain" in request.'}],
     ),
-    429: _problem_example(
+    429: problem_response(
         429,
         "Too Many Requests",
         "Request was throttled. Expected available in 12 seconds.",
         [],
     ),
-    500: _problem_example(
+    500: problem_response(
         500,
         "Internal Server Error",
         "An unexpected error occurred. Quote the request id to support.",
         [],
     ),
-    503: _problem_example(
+    503: problem_response(
         503,
         "Service Unavailable",
         "The database is unavailable; nothing was recorded. Retry shortly and quote the "

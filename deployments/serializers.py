@@ -164,19 +164,3 @@ class DeploymentPageSerializer(serializers.Serializer):
     page = serializers.IntegerField()
     pageSize = serializers.IntegerField(source="page_size")
     results = DeploymentOutputSerializer(many=True)
-
-
-class ProblemFieldSerializer(serializers.Serializer):
-    field = serializers.CharField()
-    message = serializers.CharField()
-
-
-class ProblemSerializer(serializers.Serializer):
-    """RFC 9457 problem details, the body of every error response."""
-
-    type = serializers.CharField(default="about:blank")
-    title = serializers.CharField()
-    status = serializers.IntegerField()
-    detail = serializers.CharField()
-    errors = ProblemFieldSerializer(many=True)
-    requestId = serializers.CharField()

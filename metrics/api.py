@@ -1,7 +1,6 @@
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
 from rest_framework.authentication import SessionAuthentication, get_authorization_header
 from rest_framework.exceptions import ValidationError
-from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -12,7 +11,7 @@ from metrics.serializers import MetricsResponseSerializer
 from organizations.selectors import membership_for_request
 from tokens.authentication import ApiTokenAuthentication
 from tokens.models import ApiToken
-from tokens.permissions import HasScope
+from tokens.permissions import CanReadMetrics
 
 
 class ApiTokenIfSent(ApiTokenAuthentication):
@@ -21,20 +20,6 @@ class ApiTokenIfSent(ApiTokenAuthentication):
 
     def authenticate(self, request):
         return super().authenticate(request) if get_authorization_header(request) else None
-
-
-class CanReadMetrics(BasePermission):
-    """A token needs the metrics:read scope; a session user needs a membership."""
-
-    message = "You are not a member of an organization."
-
-    def has_permission(self, request, view) -> bool:
-        if isinstance(request.auth, ApiToken):
-            scope = HasScope()
-            allowed = scope.has_permission(request, view)
-            self.message = scope.message
-            return allowed
-        return bool(request.user) and membership_for_request(request) is not None
 
 
 def _organization_of(request):

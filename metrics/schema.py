@@ -3,8 +3,7 @@
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiResponse
 
-from deployments.exceptions import PROBLEM_CONTENT_TYPE
-from deployments.serializers import ProblemSerializer
+from api.problems import PROBLEM_CONTENT_TYPE, ProblemSerializer
 
 
 class MetricsTokenScheme(OpenApiAuthenticationExtension):

@@ -1,6 +1,7 @@
 from django.core.exceptions import ImproperlyConfigured
 from rest_framework.permissions import BasePermission
 
+from organizations.selectors import membership_for_request
 from tokens.models import ApiToken
 
 
@@ -34,3 +35,17 @@ class HasScope(BasePermission):
             self.message = f"The API token does not have the {scope or 'required'} scope."
             return False
         return True
+
+
+class CanReadMetrics(BasePermission):
+    """A token needs the metrics:read scope; a session user needs a membership."""
+
+    message = "You are not a member of an organization."
+
+    def has_permission(self, request, view) -> bool:
+        if isinstance(request.auth, ApiToken):
+            scope = HasScope()
+            allowed = scope.has_permission(request, view)
+            self.message = scope.message
+            return allowed
+        return bool(request.user) and membership_for_request(request) is not None

@@ -9,7 +9,7 @@ import logging
 from http import HTTPStatus
 
 from django.db import InterfaceError, OperationalError
-from rest_framework import exceptions
+from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
@@ -89,6 +89,23 @@ def problem_body(*, status: int, detail: str, errors: list[dict], request_id: st
         "errors": errors,
         "requestId": request_id,
     }
+
+
+class ProblemFieldSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    message = serializers.CharField()
+
+
+class ProblemSerializer(serializers.Serializer):
+    """RFC 9457 problem details, the body of every error response (`problem_body`): for the
+    OpenAPI schema."""
+
+    type = serializers.CharField(default="about:blank")
+    title = serializers.CharField()
+    status = serializers.IntegerField()
+    detail = serializers.CharField()
+    errors = ProblemFieldSerializer(many=True)
+    requestId = serializers.CharField()
 
 
 def _errors_from(exc: exceptions.APIException, data) -> tuple[list[dict], str]:

@@ -1,3 +1,5 @@
+"""The request parsers of every API view (REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"])."""
+
 from rest_framework import exceptions, parsers
 
 

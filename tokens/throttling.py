@@ -1,3 +1,5 @@
+"""The per-token request budget of the API views that authenticate with an API token."""
+
 import math
 
 from rest_framework.settings import api_settings
