@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from api.problems import PayloadTooLarge
 from deployments.filters import DeploymentFilter
+from deployments.recording import deployment_record
 from deployments.schema import (
     DATETIME_OR_EMPTY,
     ERROR_RESPONSES,
@@ -24,7 +25,6 @@ from deployments.serializers import (
     DeploymentListParamsSerializer,
     DeploymentPageSerializer,
 )
-from deployments.services import deployment_record
 from tokens.authentication import ApiTokenAuthentication
 from tokens.models import Scope
 from tokens.permissions import HasScope
