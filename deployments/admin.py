@@ -2,6 +2,7 @@ from django.contrib import admin
 
 from deployments.models import Deployment, DeploymentCommit, DeploymentReceipt
 from deployments.services import deployments_delete
+from organizations.admin_safety import ModelAdmin
 
 
 class DeploymentCommitInline(admin.TabularInline):
@@ -12,7 +13,7 @@ class DeploymentCommitInline(admin.TabularInline):
 
 
 @admin.register(Deployment)
-class DeploymentAdmin(admin.ModelAdmin):
+class DeploymentAdmin(ModelAdmin):
     list_display = [
         "display_title",
         "environment_name",
@@ -45,7 +46,7 @@ class DeploymentAdmin(admin.ModelAdmin):
 
 
 @admin.register(DeploymentReceipt)
-class DeploymentReceiptAdmin(admin.ModelAdmin):
+class DeploymentReceiptAdmin(ModelAdmin):
     list_display = ["request_id", "organization", "token", "received_at", "deployment"]
     list_filter = ["organization"]
     search_fields = ["request_id"]

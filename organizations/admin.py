@@ -1,8 +1,19 @@
 from django.contrib import admin, messages
+from django.contrib.auth import admin as auth_admin
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
+from organizations.admin_safety import ModelAdmin, SecretLookupsRefused
 from organizations.models import Contributor, ContributorIdentity, Membership, Organization, Team
 from organizations.services import contributors_flag, contributors_merge
+
+# Django's own user admin, with lookups on the password hash refused like any secret.
+admin.site.unregister(get_user_model())
+
+
+@admin.register(get_user_model())
+class UserAdmin(SecretLookupsRefused, auth_admin.UserAdmin):
+    pass
 
 
 class MembershipInline(admin.TabularInline):
@@ -12,7 +23,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(ModelAdmin):
     list_display = ["name", "slug", "auto_create_contributors", "created_at"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
@@ -20,7 +31,7 @@ class OrganizationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(ModelAdmin):
     list_display = ["user", "organization", "role", "created_at"]
     list_filter = ["role", "organization"]
     search_fields = ["user__username", "organization__slug"]
@@ -28,7 +39,7 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(ModelAdmin):
     list_display = ["name", "slug", "organization"]
     list_filter = ["organization"]
     search_fields = ["name", "slug"]
@@ -42,7 +53,7 @@ class IdentityInline(admin.TabularInline):
 
 
 @admin.register(Contributor)
-class ContributorAdmin(admin.ModelAdmin):
+class ContributorAdmin(ModelAdmin):
     list_display = ["display_name", "organization", "is_bot", "is_tracked", "team_names"]
     list_filter = ["organization", "is_bot", "is_tracked", "teams"]
     list_editable = ["is_bot", "is_tracked"]
@@ -98,7 +109,7 @@ class ContributorAdmin(admin.ModelAdmin):
 
 
 @admin.register(ContributorIdentity)
-class ContributorIdentityAdmin(admin.ModelAdmin):
+class ContributorIdentityAdmin(ModelAdmin):
     list_display = ["value", "kind", "contributor", "organization"]
     list_filter = ["kind", "organization"]
     search_fields = ["value", "contributor__display_name"]

@@ -1,17 +1,18 @@
 from django.contrib import admin
 
+from organizations.admin_safety import ModelAdmin
 from repositories.models import Commit, GitHubWebhook, PullRequest, Repository, WebhookDelivery
 
 
 @admin.register(Repository)
-class RepositoryAdmin(admin.ModelAdmin):
+class RepositoryAdmin(ModelAdmin):
     list_display = ["full_name", "organization", "created_at"]
     list_filter = ["organization"]
     search_fields = ["full_name"]
 
 
 @admin.register(Commit)
-class CommitAdmin(admin.ModelAdmin):
+class CommitAdmin(ModelAdmin):
     list_display = ["short_sha", "repository", "author_name", "contributor", "committed_at"]
     list_filter = ["organization", "repository"]
     search_fields = ["sha", "author_name", "author_email", "author_login", "message"]
@@ -26,7 +27,7 @@ class CommitAdmin(admin.ModelAdmin):
 
 
 @admin.register(PullRequest)
-class PullRequestAdmin(admin.ModelAdmin):
+class PullRequestAdmin(ModelAdmin):
     list_display = ["__str__", "title", "state", "author", "merged_at", "deploy_moment"]
     list_filter = ["organization", "state", "repository"]
     search_fields = ["title", "number", "author_login", "merge_commit_sha"]
@@ -37,7 +38,7 @@ class PullRequestAdmin(admin.ModelAdmin):
 
 
 @admin.register(GitHubWebhook)
-class GitHubWebhookAdmin(admin.ModelAdmin):
+class GitHubWebhookAdmin(ModelAdmin):
     list_display = ["organization", "created_by", "created_at", "secret_rotated_at"]
     # The secret is shown once on the Integrations page, never here.
     exclude = ["secret"]
@@ -54,7 +55,7 @@ class GitHubWebhookAdmin(admin.ModelAdmin):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin):
+class WebhookDeliveryAdmin(ModelAdmin):
     list_display = ["received_at", "event", "action", "status", "repository", "organization"]
     list_filter = ["event", "status", "organization"]
     search_fields = ["delivery_id", "repository__full_name"]

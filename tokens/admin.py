@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from organizations.admin_safety import ModelAdmin
 from tokens.models import ApiToken, TokenEvent
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(ModelAdmin):
     list_display = [
         "display_prefix",
         "name",
@@ -33,7 +34,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 
 @admin.register(TokenEvent)
-class TokenEventAdmin(admin.ModelAdmin):
+class TokenEventAdmin(ModelAdmin):
     list_display = ["created_at", "action", "token", "actor", "organization"]
     list_filter = ["action", "organization"]
     list_select_related = ["token", "actor", "organization"]
