@@ -8,7 +8,6 @@ percentiles (`selectors.pull_requests.lead_time_summaries`); Python zero-fills t
 and names the numbers.
 """
 
-import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -17,7 +16,7 @@ from metrics.query import MetricsQuery
 from metrics.selectors.deployments import (
     DeploymentCounts,
     deployment_counts,
-    failed_deployment_recoveries,
+    recovery_times,
 )
 from metrics.selectors.pull_requests import (
     LEAD_TIME_SPANS,
@@ -52,6 +51,8 @@ DORA_2023_BANDS: dict[str, tuple[str, list[tuple[str, float]]]] = {
     "recovery_time": ("<", [("elite", HOUR), ("high", DAY), ("medium", WEEK)]),
 }
 STATISTIC_FRACTIONS = {"median": 0.5, "p75": 0.75, "p90": 0.9}
+# The order of Summary's percentile fields, as the database is asked for them.
+FRACTIONS = tuple(STATISTIC_FRACTIONS.values())
 LEAD_TIME_PARTS = ("coding", "review_wait", "editing", "deploy")
 
 
@@ -68,25 +69,6 @@ def performance_band(metric: str, value: float | None) -> str | None:
     return next((band for band, bound in bounds if meets(bound)), "low")
 
 
-def percentile(values: list[float], fraction: float) -> float | None:
-    """The interpolated percentile: PostgreSQL `percentile_cont(fraction)`, which equals
-    Python's `statistics.median` (fraction 0.5) and `statistics.quantiles(method="inclusive")`.
-
-    Sort the n values; position = (n - 1) * fraction; interpolate linearly between the
-    values at floor(position) and the next one. None for no values.
-    """
-    return _percentile_of_sorted(sorted(values), fraction)
-
-
-def _percentile_of_sorted(ordered: list[float], fraction: float) -> float | None:
-    if not ordered:
-        return None
-    position = (len(ordered) - 1) * fraction
-    lower = math.floor(position)
-    upper = min(lower + 1, len(ordered) - 1)
-    return float(ordered[lower] + (ordered[upper] - ordered[lower]) * (position - lower))
-
-
 @dataclass(frozen=True)
 class Summary:
     """An aggregate always travels with its sample count."""
@@ -100,15 +82,10 @@ class Summary:
         return getattr(self, name)
 
 
-def summarize(values: list[float]) -> Summary:
-    """Median, p75 and p90 (interpolated, see `percentile`) with the sample count."""
-    ordered = sorted(values)  # once, not once per percentile
-    return Summary(
-        count=len(ordered),
-        median=_percentile_of_sorted(ordered, 0.5),
-        p75=_percentile_of_sorted(ordered, 0.75),
-        p90=_percentile_of_sorted(ordered, 0.9),
-    )
+def _summary(count: int, percentiles: list[float] | None) -> Summary:
+    """A Summary from a count and the database's percentiles (`percentiles_sql`) of
+    STATISTIC_FRACTIONS, in that order."""
+    return Summary(count, *(percentiles if count else (None, None, None)))
 
 
 def period_start(moment: date | datetime, granularity: str) -> date:
@@ -218,54 +195,6 @@ def deployment_frequency(
     )
 
 
-def _seconds(start: datetime | None, end: datetime | None) -> float | None:
-    # A part never goes below zero: commits pushed after the PR opened, or clock skew.
-    if start is None or end is None:
-        return None
-    return max(0.0, (end - start).total_seconds())
-
-
-@dataclass(frozen=True)
-class LeadTime:
-    end_moment: datetime
-    total: float | None
-    coding: float | None
-    review_wait: float | None
-    editing: float | None
-    deploy: float | None
-    merge_based: bool
-
-
-def lead_time_parts(
-    *,
-    end_moment: datetime,
-    first_commit_at: datetime | None,
-    opened_at: datetime | None,
-    first_review_at: datetime | None,
-    merged_at: datetime,
-    shipped_at: datetime | None,
-) -> LeadTime:
-    """Change Lead Time of one merged PR: first commit → deploy moment, in seconds.
-
-    Deploy moment: the latest counted deployment that ships the PR (a PR is not fully
-    released until its last environment). Parts: coding = first commit → PR opened;
-    review wait = opened → first review; editing = first review → merge; deploy =
-    merge → deploy moment (this is Deploy Time). A part whose start or end is unknown
-    (history imported from git has no open or review time) is None, never invented.
-    In a repository that never received a counted deployment, lead time ends at the
-    merge instead (`merge_based`, flagged) and there is no deploy part.
-    """
-    return LeadTime(
-        end_moment=end_moment,
-        total=_seconds(first_commit_at, end_moment),
-        coding=_seconds(first_commit_at, opened_at),
-        review_wait=_seconds(opened_at, first_review_at),
-        editing=_seconds(first_review_at, merged_at),
-        deploy=_seconds(merged_at, shipped_at),
-        merge_based=shipped_at is None,
-    )
-
-
 @dataclass
 class LeadTimePeriod:
     lead_time: Summary
@@ -293,11 +222,19 @@ def change_lead_time(*, query: MetricsQuery) -> LeadTimes:
     in the range — at the deploy moment, or at the merge for repositories that never
     received a deployment. Each PR falls in the period of that end. Merged PRs of a
     deployed repository that no counted deployment ships yet are "merged, not
-    deployed" and not counted. Lead time = first commit → end; Deploy Time = merge →
-    deploy moment (deployed PRs only); see `lead_time_parts`. Aggregates: interpolated
-    median / p75 / p90 with the sample count (see `percentile`).
+    deployed" and not counted.
+
+    Lead time = first commit → that end, in seconds. Deploy moment: the latest counted
+    deployment that ships the PR (a PR is not fully released until its last environment).
+    Parts: coding = first commit → PR opened; review wait = opened → first review;
+    editing = first review → merge; deploy = merge → deploy moment (this is Deploy Time,
+    deployed PRs only). A span below zero (commits pushed after the PR opened, clock skew)
+    counts as zero; a part whose start or end is unknown (history imported from git has no
+    open or review time) is left out of its sample, never invented (`LEAD_TIME_SPANS`,
+    `span_seconds_sql`). Aggregates: median / p75 / p90, interpolated as
+    `percentiles_sql` says, with the sample count.
     """
-    rows = lead_time_summaries(query=query, fractions=tuple(STATISTIC_FRACTIONS.values()))
+    rows = lead_time_summaries(query=query, fractions=FRACTIONS)
     *period_rows, total_row = rows  # ROLLUP's range row comes last, even with no PRs
     by_period = {
         period_start(row[0], query.granularity): _summaries_from_row(row) for row in period_rows
@@ -320,7 +257,7 @@ def _summaries_from_row(row: tuple) -> LeadTimePeriod:
     summaries = {}
     for index, column in enumerate(LEAD_TIME_SPANS):
         count, values = row[4 + 2 * index], row[5 + 2 * index]
-        summaries[column] = Summary(count, *(values if count else (None, None, None)))
+        summaries[column] = _summary(count, values)
     return LeadTimePeriod(
         lead_time=summaries["total"],
         deploy_time=summaries["deploy"],
@@ -372,8 +309,7 @@ def change_failure_rate(
         if status in ORGANIZATION_LINE and chosen:
             counted += count
             failed += count if is_failed else 0
-    recoveries = failed_deployment_recoveries(query=query)
-    durations = [_seconds(failed_at, recovered_at) for failed_at, recovered_at in recoveries]
+    recovered, recovery_percentiles, unrecovered = recovery_times(query=query, fractions=FRACTIONS)
     if lead_times is None:
         titles = pull_request_title_failure_counts(query=query)
     else:  # the same counted PRs, already read for lead time
@@ -382,8 +318,8 @@ def change_failure_rate(
         deployments=counted,
         failed=failed,
         rate=_rate(failed, counted),
-        recovery_time=summarize([value for value in durations if value is not None]),
-        unrecovered=sum(value is None for value in durations),
+        recovery_time=_summary(recovered, recovery_percentiles),
+        unrecovered=unrecovered,
         title_rule_pull_requests=titles["total"],
         title_rule_failed=titles["failed"],
         title_rule_rate=_rate(titles["failed"], titles["total"]),

@@ -3,9 +3,9 @@
 
 Every point carries its period start in `customdata`, which is what a click navigates to.
 
-Figures are plain dicts in plotly's figure schema: building them through
-plotly.graph_objects validated every property (a fifth of a dashboard with 40 teams), so
-tests/metrics/test_charts.py validates them with graph_objects instead.
+Figures are plain dicts in plotly's figure schema: plotly.graph_objects validates every
+property of every trace on each request, which grows with the number of teams, so
+tests/metrics/test_pages.py validates the figures with graph_objects instead.
 """
 
 from metrics.calculations import HOUR, LEAD_TIME_PARTS

@@ -27,14 +27,14 @@ DEFAULT_WEEKS = 12
 # Bounds the work one request can ask for (a daily series over ten years is not a chart).
 MAX_DAYS = 3 * 366
 MAX_DAILY_DAYS = 366
-# Tags offered in the filter: those of deployments this recent (reading every deployment's
-# tags was ~60 ms a page at 60,000 deployments); any other tag is still accepted.
+# Tags offered in the filter: those of deployments this recent, so a page reads a bounded
+# window of deployments instead of every tag ever sent; any other tag is still accepted.
 TAG_WINDOW = timedelta(days=90)
 
 
 class QuickSelectMultiple(forms.SelectMultiple):
-    """A <select multiple> written in Python: Django's widget templates, one include per
-    <option>, took ~80 ms for an organization's 200 repositories."""
+    """A <select multiple> written in Python: Django's widget templates render one template
+    include per <option>, which for hundreds of repositories costs more than the page."""
 
     def render(self, name, value, attrs=None, renderer=None):
         widget = self.get_context(name, value, attrs)["widget"]

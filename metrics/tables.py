@@ -2,7 +2,7 @@
 
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from django.core.paginator import Page, Paginator
@@ -11,7 +11,7 @@ from django.db.models import Case, F, QuerySet, TextField, Value, When
 from django.db.models.functions import NullIf
 from django.utils.functional import cached_property
 
-from metrics.calculations import LeadTime, lead_time_parts, next_period_start, period_start
+from metrics.calculations import next_period_start, period_start
 from metrics.query import MetricsQuery
 from metrics.selectors.drilldowns import (
     as_iso_text,
@@ -19,7 +19,7 @@ from metrics.selectors.drilldowns import (
     pull_requests_table,
     tags_joined,
 )
-from metrics.selectors.pull_requests import lead_time_seconds
+from metrics.selectors.pull_requests import LEAD_TIME_SPANS, lead_time_seconds
 from metrics.selectors.status import ORGANIZATION_LINE, Status
 from metrics.selectors.teams import deployment_team_names, team_names_joined
 
@@ -76,7 +76,7 @@ def sort_order(sort: str | None, allowed: dict[str, str], default: str) -> tuple
 
 class CountedPaginator(Paginator):
     """A paginator that may be told its total: the report has usually counted the rows
-    already, and counting them again was a query as slow as the page itself."""
+    already, and counting them again would repeat a query as costly as the page's own."""
 
     def __init__(self, object_list, per_page, *, count: int | None = None):
         super().__init__(object_list, per_page)
@@ -117,15 +117,20 @@ def deployments_page(
     return result
 
 
-def _lead_time_of(pull_request) -> LeadTime:
-    return lead_time_parts(
-        end_moment=pull_request.end_moment,
-        first_commit_at=pull_request.first_commit_at,
-        opened_at=pull_request.opened_at,
-        first_review_at=pull_request.first_review_at,
-        merged_at=pull_request.merged_at,
-        shipped_at=pull_request.shipped_at,
-    )
+@dataclass(frozen=True)
+class LeadTimeParts:
+    """A PR's lead time and its parts, in seconds, as the database computes them for the
+    CSV too (`lead_time_seconds`); None when a part's start or end is unknown."""
+
+    total: float | None
+    coding: float | None
+    review_wait: float | None
+    editing: float | None
+    deploy: float | None
+
+
+def _lead_time_columns() -> dict:
+    return {f"lead_{name}": seconds for name, seconds in lead_time_seconds().items()}
 
 
 def pull_requests_page(
@@ -134,10 +139,16 @@ def pull_requests_page(
     """One page of the counted PRs with their lead time and its parts.
     `count`: how many the query selects, when the caller knows."""
     _, order = sort_order(sort, PULL_REQUEST_SORTS, "-deployed")
-    queryset = pull_requests_table(query=query_for_drilldown(query)).order_by(*order)
+    queryset = (
+        pull_requests_table(query=query_for_drilldown(query))
+        .annotate(**_lead_time_columns())
+        .order_by(*order)
+    )
     result = CountedPaginator(queryset, PAGE_SIZE, count=count).get_page(page)
     for pull_request in result.object_list:
-        pull_request.lead = _lead_time_of(pull_request)
+        pull_request.lead = LeadTimeParts(
+            **{name: getattr(pull_request, f"lead_{name}") for name in LEAD_TIME_SPANS}
+        )
     return result
 
 

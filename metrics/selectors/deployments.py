@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import UTC, date
 
-from django.db import models
+from django.db import connection, models
 from django.db.models import (
     Count,
     DateField,
@@ -21,6 +21,7 @@ from django.db.models.functions import Trunc
 
 from deployments.models import Deployment, DeploymentTeam, tags_q
 from metrics.query import MetricsQuery
+from metrics.selectors.spans import percentiles_sql, span_seconds_sql
 from metrics.selectors.status import (
     ORGANIZATION_LINE,
     counted_deployments,
@@ -153,8 +154,11 @@ def deployment_counts(*, query: MetricsQuery) -> DeploymentCounts:
     return DeploymentCounts(by_status=by_status, by_team=by_team)
 
 
-def failed_deployment_recoveries(*, query: MetricsQuery) -> list[tuple]:
-    """(failed deployed_at, next good deployed_at or None) for failed counted deployments."""
+def recovery_times(*, query: MetricsQuery, fractions: tuple[float, ...]) -> tuple:
+    """(recovered, [percentile of the recovery seconds for each of `fractions`] or None,
+    unrecovered) over the failed counted deployments of the query: a failure's recovery is
+    its deployed_at → the next deployment of the same repository and environment that may
+    count and is not failed; a failure with none yet is unrecovered."""
     next_good = (
         counted_deployments(organization=query.organization)
         .filter(
@@ -166,9 +170,21 @@ def failed_deployment_recoveries(*, query: MetricsQuery) -> list[tuple]:
         .order_by("deployed_at")
         .values("deployed_at")[:1]
     )
-    return list(
+    failed = (
         deployments_for_query(query=query)
         .filter(marks_failure=True, status__in=ORGANIZATION_LINE)
         .annotate(recovered_at=Subquery(next_good))
-        .values_list("deployed_at", "recovered_at")
+        .order_by()
+        .values("deployed_at", "recovered_at")
     )
+    sql, params = failed.query.sql_with_params()
+    seconds = span_seconds_sql("recovered_at", "deployed_at")
+    # Only constants and the ORM's own SQL are interpolated; values travel as params.
+    statement = f"""
+        SELECT COUNT(seconds), {percentiles_sql("seconds", fractions)},
+            COUNT(*) - COUNT(seconds)
+        FROM (SELECT {seconds} AS seconds FROM ({sql}) AS failed) AS recoveries
+    """  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        return cursor.fetchone()

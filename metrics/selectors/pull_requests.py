@@ -7,23 +7,18 @@ from django.db.models import (
     Case,
     Count,
     DateTimeField,
-    DurationField,
     Exists,
-    ExpressionWrapper,
     F,
-    FloatField,
-    Func,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
-    Value,
     When,
 )
-from django.db.models.lookups import LessThan
 
 from deployments.models import DeploymentPullRequest, tags_q
 from metrics.query import MetricsQuery
+from metrics.selectors.spans import SpanSeconds, percentiles_sql, span_seconds_sql
 from metrics.selectors.status import counted_deployments
 from organizations.models import Contributor, Organization
 from repositories.models import PullRequest
@@ -139,7 +134,7 @@ def pull_request_title_failure_counts(*, query: MetricsQuery) -> dict[str, int]:
     )
 
 
-# The lead-time columns summarized per PR, in seconds (see `calculations.lead_time_parts`):
+# The lead-time columns of a PR, in seconds (defined in `calculations.change_lead_time`):
 # name -> (later, earlier) timestamp of `pull_requests_scoped`. Counted PRs end at the
 # deploy moment, or at the merge in a repository never deployed (`end_moment`).
 LEAD_TIME_SPANS = {
@@ -154,25 +149,13 @@ LEAD_TIME_SPANS = {
 _TRUNC_UNITS = {"day": "day", "week": "week", "month": "month"}
 
 
-def lead_time_seconds() -> dict[str, Case]:
-    """LEAD_TIME_SPANS as PostgreSQL expressions over `pull_requests_scoped` (seconds as a
-    float, clamped at zero, null when an end is unknown): what `calculations.lead_time_parts`
-    gives in Python."""
-    spans = {}
-    for name, (later, earlier) in LEAD_TIME_SPANS.items():
-        seconds = Func(
-            ExpressionWrapper(F(later) - F(earlier), output_field=DurationField()),
-            # EXTRACT is exact (numeric), so a CSV's seconds are the interval's own digits;
-            # DATE_PART's float arithmetic can be off in the last one for spans of days.
-            template="EXTRACT(EPOCH FROM %(expressions)s)::double precision",
-            output_field=FloatField(),
-        )
-        spans[name] = Case(
-            When(LessThan(seconds, 0), then=Value(0.0)),
-            default=seconds,
-            output_field=FloatField(),
-        )
-    return spans
+def lead_time_seconds() -> dict[str, SpanSeconds]:
+    """LEAD_TIME_SPANS as expressions over `pull_requests_scoped`: seconds as a float,
+    clamped at zero, null when an end is unknown (`span_seconds_sql`)."""
+    return {
+        name: SpanSeconds(F(later), F(earlier))
+        for name, (later, earlier) in LEAD_TIME_SPANS.items()
+    }
 
 
 def lead_time_summaries(*, query: MetricsQuery, fractions: tuple[float, ...]) -> list[tuple]:
@@ -182,10 +165,10 @@ def lead_time_summaries(*, query: MetricsQuery, fractions: tuple[float, ...]) ->
         (period, pull_requests, merge_based, title_failed,
          then per LEAD_TIME_SPANS: count, [percentile for each of `fractions`])
 
-    Percentiles are `percentile_cont` (linear interpolation between the two nearest ranks).
-    Raw SQL around the ORM's query of the counted PRs,
-    because Django has no GROUP BY ROLLUP: one pass gives the periods and the range, and
-    the timestamps (`shipped_at` may be a subquery) are computed once per PR.
+    Spans are `span_seconds_sql`, percentiles `percentiles_sql`. Raw SQL around the ORM's
+    query of the counted PRs, because Django has no GROUP BY ROLLUP: one pass gives the
+    periods and the range, and the timestamps (`shipped_at` may be a subquery) are
+    computed once per PR.
     """
     counted = (
         pull_requests_counted(query=query)
@@ -203,16 +186,12 @@ def lead_time_summaries(*, query: MetricsQuery, fractions: tuple[float, ...]) ->
     sql, params = counted.query.sql_with_params()
     unit = _TRUNC_UNITS[query.granularity]
     spans = ", ".join(
-        f"DATE_PART('epoch', {later} - {earlier}) AS {name}"
+        f"{span_seconds_sql(later, earlier)} AS {name}"
         for name, (later, earlier) in LEAD_TIME_SPANS.items()
     )
-    fraction_array = "ARRAY[" + ", ".join(str(float(f)) for f in fractions) + "]"
-    # A part never goes below zero (`calculations._seconds`); NULL (an unknown end) stays
-    # NULL, which COUNT and percentile_cont skip.
+    # NULL (an unknown end) is skipped by COUNT and by the percentiles.
     aggregates = ", ".join(
-        f"COUNT({name}), percentile_cont({fraction_array}) WITHIN GROUP "
-        f"(ORDER BY CASE WHEN {name} < 0 THEN 0.0 ELSE {name} END)"
-        for name in LEAD_TIME_SPANS
+        f"COUNT({name}), {percentiles_sql(name, fractions)}" for name in LEAD_TIME_SPANS
     )
     # Only constants and the ORM's own SQL are interpolated; values travel as params.
     statement = f"""

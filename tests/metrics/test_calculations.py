@@ -5,7 +5,7 @@ starting 01-05, 01-12, 01-19 and 01-26.
 """
 
 import statistics
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -13,9 +13,7 @@ from metrics.calculations import (
     change_failure_rate,
     change_lead_time,
     deployment_frequency,
-    percentile,
     performance_band,
-    summarize,
 )
 from metrics.report import data_quality
 from metrics.selectors.status import Status
@@ -54,20 +52,32 @@ def deploy(world, organization, author, when, **fields):
     return make_deployment(organization, commits=[commit], deployed_at=when, **fields)
 
 
-def test_percentile_interpolates_like_percentile_cont_and_statistics():
+def test_lead_time_percentiles_interpolate_between_ranks(organization, world):
+    # Four PRs merged in a never-deployed repository (lead time ends at the merge) on
+    # Tuesday 01-06 12:00, first committed 1, 2, 3 and 4 hours before.
+    merged = at("2026-01-06", 12)
+    for hours in (1, 2, 3, 4):
+        make_merged_pr(
+            world["docs"],
+            author=world["ada"],
+            first_commit_at=merged - timedelta(hours=hours),
+            merged_at=merged,
+        )
+
+    summary = change_lead_time(query=four_weeks(organization)).lead_time
+
     values = [3600.0, 7200.0, 10800.0, 14400.0]
-    # Even count: median = (7200 + 10800) / 2 = 9000.
-    assert percentile(values, 0.5) == 9000.0 == statistics.median(values)
+    # Even count: median = (7200 + 10800) / 2 = 9000, as statistics.median says.
+    assert summary.count == 4
+    assert summary.median == 9000.0 == statistics.median(values)
     # p75: position (4 - 1) * 0.75 = 2.25 → 10800 + 0.25 * 3600 = 11700.
-    # p90: position 2.7 → 10800 + 0.7 * 3600 = 13320.
-    assert percentile(values, 0.75) == 11700.0
-    assert percentile(values, 0.9) == pytest.approx(13320.0)
+    # p90: position 2.7 → 10800 + 0.7 * 3600 = 13320 (statistics.quantiles, inclusive).
     inclusive = statistics.quantiles(values, n=20, method="inclusive")
-    assert percentile(values, 0.75) == inclusive[14]
-    assert percentile(values, 0.9) == pytest.approx(inclusive[17])
-    assert percentile([5.0], 0.9) == 5.0
-    assert percentile([], 0.5) is None
-    assert summarize([]).count == 0
+    assert summary.p75 == 11700.0 == inclusive[14]
+    assert summary.p90 == pytest.approx(13320.0) == pytest.approx(inclusive[17])
+    # No PRs: a count of zero and no percentiles.
+    empty = change_lead_time(query=make_query(organization, "2026-03-02", "2026-03-08"))
+    assert (empty.lead_time.count, empty.lead_time.median) == (0, None)
 
 
 def test_deployment_frequency_is_zero_filled_per_monday_week(organization, world):

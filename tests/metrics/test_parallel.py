@@ -12,9 +12,9 @@ import pytest
 from django.db import OperationalError, connection
 
 from config.middleware import request_id_var
-from sampledata.synthetic import SCALES, dataset_generate
 from metrics import parallel, report
 from metrics.query import MetricsQuery
+from sampledata.synthetic import SCALES, dataset_generate
 from tests.factories import make_membership, make_user
 
 BACKGROUND = "shiplog-query"

@@ -9,11 +9,11 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from django.db import connection
 
-from sampledata.synthetic import SCALES, dataset_generate
 from metrics import tables
 from metrics.query import MetricsQuery
 from metrics.selectors.drilldowns import pull_requests_table
 from metrics.selectors.pull_requests import pull_requests_counted
+from sampledata.synthetic import SCALES, dataset_generate
 from tests.factories import make_repository
 from tests.metrics.helpers import at, make_deployment, make_merged_pr
 
