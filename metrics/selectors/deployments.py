@@ -19,6 +19,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Trunc
 
+from deployments.counting import deployment_counted_q
 from deployments.models import Deployment, DeploymentTeam, tags_q
 from metrics.query import MetricsQuery
 from metrics.selectors.spans import percentiles_sql, span_seconds_sql
@@ -121,19 +122,16 @@ def deployment_counts(*, query: MetricsQuery) -> DeploymentCounts:
         (row["period"].date(), row["status"], row["failed"], row["selected"]): row["count"]
         for row in grouped
     }
-    counted_environments = set(organization.counted_environments or ())
 
     # A team's line: its counted deployments (a tracked person of the team authored one of
     # the matched commits, so the rank is HUMAN; not a test; a counted environment). The
     # rows carry what filters them; only a repository or tag filter joins the deployment.
     teams = DeploymentTeam.objects.filter(
+        deployment_counted_q(organization),
         organization=organization,
         deployed_on__gte=query.start,
         deployed_on__lte=query.end,
-        is_test=False,
     )
-    if counted_environments:
-        teams = teams.filter(environment_name__in=counted_environments)
     if query.environments:
         teams = teams.filter(environment_name__in=query.environments)
     if query.repositories or query.tags:

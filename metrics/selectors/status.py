@@ -1,8 +1,9 @@
 """Why a deployment counts, or the first reason it is left out: the one place the rule lives."""
 
 from django.db import models
-from django.db.models import Case, Q, QuerySet, Value, When
+from django.db.models import Case, QuerySet, Value, When
 
+from deployments.counting import deployment_counted_q, environment_counted_q
 from deployments.models import ContributorRank, Deployment
 from organizations.models import Organization
 
@@ -23,11 +24,9 @@ ORGANIZATION_LINE = (Status.COUNTED, Status.BOTS_ONLY)
 
 
 def counted_deployments(*, organization: Organization) -> QuerySet[Deployment]:
-    """Deployments that may count at all: not tests, in a counted environment."""
-    queryset = Deployment.objects.filter(organization=organization, is_test=False)
-    if organization.counted_environments:
-        queryset = queryset.filter(environment_name__in=organization.counted_environments)
-    return queryset
+    """Deployments that may count at all: not tests, in a counted environment
+    (`deployment_counted_q`)."""
+    return Deployment.objects.filter(deployment_counted_q(organization), organization=organization)
 
 
 # What a deployment's stored contributor rank (deployments.attribution) makes of it when it
@@ -46,13 +45,9 @@ def deployments_with_status(
     """Annotates `status`: counted, bots only, or the first reason it is left out. The one
     place the rule lives: the counts, tables and CSV all group or filter on it."""
     whens = [When(is_test=True, then=Value(Status.TEST))]
-    if organization.counted_environments:
-        whens.append(
-            When(
-                ~Q(environment_name__in=organization.counted_environments),
-                then=Value(Status.ENVIRONMENT_NOT_COUNTED),
-            )
-        )
+    # Empty when every environment counts (`environment_counted_q`): no reason to give.
+    if environment_counted := environment_counted_q(organization):
+        whens.append(When(~environment_counted, then=Value(Status.ENVIRONMENT_NOT_COUNTED)))
     whens += [
         When(contributor_rank=rank, then=Value(status)) for rank, status in STATUS_BY_RANK.items()
     ]
