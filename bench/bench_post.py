@@ -56,7 +56,7 @@ teams = [Team.objects.create(organization=org, name=f"T{t}", slug=f"t{t}") for t
 people = []
 for p in range(20):
     person = Contributor.objects.create(organization=org, display_name=f"Dev {p}", is_bot=p < 2)
-    person.teams.set([teams[p % 4]])
+    person.teams.set([teams[p % 4]], through_defaults={"organization": org})
     people.append(person)
 for r in range(REPOSITORIES):
     repo = Repository.objects.create(organization=org, full_name=f"bench/repo{r}")
@@ -71,7 +71,9 @@ for r in range(REPOSITORIES):
         for n in range(1, PRS + 1)])
     # Each merge commit is also a commit of its PR: the member-commit rule runs too.
     PullRequest.commits.through.objects.bulk_create([
-        PullRequest.commits.through(pullrequest_id=pr.id, commit_id=commit.id)
+        PullRequest.commits.through(
+            organization_id=pr.organization_id, pullrequest_id=pr.id, commit_id=commit.id
+        )
         for pr, commit in zip(prs, commits)])
 # A history, as an organization in use has: the tables the load writes are not empty
 # (as of an install's first minute) when the statistics are taken.

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from deployments.models import Deployment, DeploymentCommit, DeploymentReceipt
-from deployments.services import deployments_delete
+from deployments.recording import deployments_delete
 from organizations.admin_safety import ModelAdmin
 
 

@@ -105,8 +105,9 @@ _SHIPPED_SQL = """
                             AND shipped.pull_request_id = link.pull_request_id)
         RETURNING link.pull_request_id
     ), added AS (
-        INSERT INTO deployments_deploymentpullrequest (deployment_id, pull_request_id)
-        SELECT deployment_id, pull_request_id FROM shipped
+        INSERT INTO deployments_deploymentpullrequest (
+            organization_id, deployment_id, pull_request_id)
+        SELECT %(organization)s, deployment_id, pull_request_id FROM shipped
         ON CONFLICT (deployment_id, pull_request_id) DO NOTHING
     )
     SELECT pull_request_id FROM removed UNION SELECT pull_request_id FROM shipped

@@ -172,6 +172,9 @@ class DeploymentCommit(models.Model):
 
 
 class DeploymentPullRequest(models.Model):
+    """A PR the deployment ships (deployments.linking decides)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     deployment = models.ForeignKey(Deployment, on_delete=models.CASCADE)
     pull_request = models.ForeignKey(PullRequest, on_delete=models.CASCADE)
 

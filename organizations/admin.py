@@ -4,8 +4,19 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 
 from organizations.admin_safety import ModelAdmin, SecretLookupsRefused
-from organizations.models import Contributor, ContributorIdentity, Membership, Organization, Team
-from organizations.services import contributors_flag, contributors_merge
+from organizations.models import (
+    Contributor,
+    ContributorIdentity,
+    ContributorTeam,
+    Membership,
+    Organization,
+    Team,
+)
+from organizations.services import (
+    contributors_flag,
+    contributors_merge,
+    organization_counting_update,
+)
 
 # Django's own user admin, with lookups on the password hash refused like any secret.
 admin.site.unregister(get_user_model())
@@ -28,6 +39,18 @@ class OrganizationAdmin(ModelAdmin):
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            return super().save_model(request, obj, form, change)
+        # What counts goes through its service, which refreshes the deploy moments.
+        counted, bot_names = obj.counted_environments, obj.bot_names
+        stored = Organization.objects.only("counted_environments", "bot_names").get(pk=obj.pk)
+        obj.counted_environments, obj.bot_names = stored.counted_environments, stored.bot_names
+        super().save_model(request, obj, form, change)
+        organization_counting_update(
+            organization=obj, counted_environments=counted, bot_names=bot_names
+        )
 
 
 @admin.register(Membership)
@@ -52,14 +75,28 @@ class IdentityInline(admin.TabularInline):
     fields = ["kind", "value"]
 
 
+class TeamMembershipInline(admin.TabularInline):
+    model = ContributorTeam
+    extra = 0
+    fields = ["team"]
+    autocomplete_fields = ["team"]
+    verbose_name_plural = "teams"
+
+
 @admin.register(Contributor)
 class ContributorAdmin(ModelAdmin):
     list_display = ["display_name", "organization", "is_bot", "is_tracked", "team_names"]
     list_filter = ["organization", "is_bot", "is_tracked", "teams"]
     list_editable = ["is_bot", "is_tracked"]
     search_fields = ["display_name", "identities__value"]
-    filter_horizontal = ["teams"]
-    inlines = [IdentityInline]
+    inlines = [TeamMembershipInline, IdentityInline]
+
+    def save_formset(self, request, form, formset, change):
+        for membership_form in formset.forms:
+            if formset.model is ContributorTeam and membership_form.instance.team_id:
+                membership_form.instance.organization_id = form.instance.organization_id
+        super().save_formset(request, form, formset, change)
+
     actions = [
         "mark_bots",
         "mark_people",

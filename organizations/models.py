@@ -105,7 +105,9 @@ class Contributor(models.Model):
         default=True,
         help_text="Untick to mark this person as not a contributor: their work is ignored.",
     )
-    teams = models.ManyToManyField(Team, blank=True, related_name="contributors")
+    teams = models.ManyToManyField(
+        Team, through="ContributorTeam", blank=True, related_name="contributors"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -114,6 +116,22 @@ class Contributor(models.Model):
 
     def __str__(self) -> str:
         return self.display_name
+
+
+class ContributorTeam(models.Model):
+    """A contributor's membership of a team. Carries the organization, like every table of
+    customer data (what a distributed PostgreSQL co-locates by)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    contributor = models.ForeignKey(Contributor, on_delete=models.CASCADE)
+    team = models.ForeignKey(Team, on_delete=models.CASCADE)
+
+    class Meta:
+        db_table = "organizations_contributor_teams"
+        unique_together = [("contributor", "team")]
+
+    def __str__(self) -> str:
+        return f"{self.contributor_id} in {self.team_id}"
 
 
 class ContributorIdentity(models.Model):

@@ -216,7 +216,10 @@ def contributors_merge(*, target: Contributor, others: Iterable[Contributor]) ->
             relation.related_model.objects.filter(**{f"{relation.field.name}__in": others}).update(
                 **{relation.field.name: target}
             )
-    target.teams.add(*{team for other in others for team in other.teams.all()})
+    target.teams.add(
+        *{team for other in others for team in other.teams.all()},
+        through_defaults={"organization_id": target.organization_id},
+    )
     Contributor.objects.filter(pk__in=[other.pk for other in others]).delete()
     contributors_changed.send(sender=Contributor, contributor_ids=[target.pk])
     return target

@@ -330,12 +330,13 @@ def _pull_requests_store(result, merges, history, contributor_ids) -> list[str]:
     ids = _pull_request_ids(repository, [merge.number for merge in merges])
     commit_ids = dict(repository.commits.values_list("sha", "id"))
     changed_ids = pull_request_commits_add(
+        organization_id=repository.organization_id,
         memberships=[
             (ids[merge.number], commit_ids[sha])
             for merge in merges
             for sha in merge.commits
             if sha in commit_ids
-        ]
+        ],
     )
     changed_ids |= {ids[number] for number in created + updated}
     changed = [merge for merge in merges if ids[merge.number] in changed_ids]

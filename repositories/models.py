@@ -110,7 +110,9 @@ class PullRequest(models.Model):
     first_review_at = models.DateTimeField(null=True, blank=True)
     merged_at = models.DateTimeField(null=True, blank=True)
     merge_commit_sha = models.CharField(max_length=40, blank=True)
-    commits = models.ManyToManyField(Commit, blank=True, related_name="pull_requests")
+    commits = models.ManyToManyField(
+        Commit, through="PullRequestCommit", blank=True, related_name="pull_requests"
+    )
     # Derived at write time so the dashboard never scans history: the earliest authored_at
     # of the PR's commits, and the latest counted deployment that ships the PR.
     first_commit_at = models.DateTimeField(null=True, blank=True)
@@ -238,3 +240,19 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} {self.delivery_id}"
+
+
+class PullRequestCommit(models.Model):
+    """A commit of a pull request. Carries the organization, like every table of customer
+    data (what a distributed PostgreSQL co-locates by)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    pullrequest = models.ForeignKey(PullRequest, on_delete=models.CASCADE)
+    commit = models.ForeignKey(Commit, on_delete=models.CASCADE)
+
+    class Meta:
+        db_table = "repositories_pullrequest_commits"
+        unique_together = [("pullrequest", "commit")]
+
+    def __str__(self) -> str:
+        return f"{self.commit_id} in {self.pullrequest_id}"

@@ -163,8 +163,11 @@ def commit_ids_by_sha(*, repository: Repository, shas: Iterable[str]) -> dict[st
 
 
 @transaction.atomic
-def pull_request_commits_add(*, memberships: Iterable[tuple[int, int]]) -> set[int]:
-    """Adds (pull_request_id, commit_id) pairs; returns the PR ids whose commits changed."""
+def pull_request_commits_add(
+    *, organization_id: int, memberships: Iterable[tuple[int, int]]
+) -> set[int]:
+    """Adds (pull_request_id, commit_id) pairs of the organization; returns the PR ids whose
+    commits changed."""
     through = PullRequest.commits.through
     pairs = set(memberships)
     existing = set()
@@ -175,7 +178,11 @@ def pull_request_commits_add(*, memberships: Iterable[tuple[int, int]]) -> set[i
             )
         )
     new = sorted(pairs - existing)
-    rows_insert(model=through, fields=("pullrequest", "commit"), rows=new)
+    rows_insert(
+        model=through,
+        fields=("organization", "pullrequest", "commit"),
+        rows=[(organization_id, pr_id, commit_id) for pr_id, commit_id in new],
+    )
     changed = {pr_id for pr_id, _ in new}
     pull_requests_refresh_first_commit_at(pull_request_ids=changed)
     return changed
@@ -317,5 +324,6 @@ def pull_request_claim_commits(*, pull_request: PullRequest, shas: Iterable[str]
             .values_list("commit_id", flat=True)
         )
     return pull_request_commits_add(
-        memberships=[(pull_request.pk, commit_id) for commit_id in commit_ids - owned]
+        organization_id=pull_request.organization_id,
+        memberships=[(pull_request.pk, commit_id) for commit_id in commit_ids - owned],
     )

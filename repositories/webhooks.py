@@ -48,7 +48,7 @@ def _push_apply(organization, data: PushData) -> _Applied:
     if branch and pushed and open_pr_ids:
         commit_ids = commit_ids_by_sha(repository=repository, shas=pushed).values()
         memberships = [(pr_id, commit_id) for pr_id in open_pr_ids for commit_id in commit_ids]
-        if pull_request_commits_add(memberships=memberships):
+        if pull_request_commits_add(organization_id=organization.pk, memberships=memberships):
             changed.update(pushed)
     commit_data_changed_send(organization=organization, shas=changed)
     detail = f"{len(changed & set(pushed))} new of {len(pushed)} commits"

@@ -119,7 +119,9 @@ def _people(organization: Organization) -> list[Contributor]:
             organization=organization, contributor=contributor, kind="email", value=email
         )
         if name not in BOTS:
-            contributor.teams.add(teams[index % len(teams)])
+            contributor.teams.add(
+                teams[index % len(teams)], through_defaults={"organization": organization}
+            )
         contributors.append(contributor)
     return contributors
 
@@ -204,7 +206,7 @@ def _link_pull_request_commits(organization, pr_commit_shas):
     }
     through = PullRequest.commits.through
     rows = [
-        through(pullrequest_id=pr_ids[key], commit_id=commit_ids[sha])
+        through(organization=organization, pullrequest_id=pr_ids[key], commit_id=commit_ids[sha])
         for key, shas in pr_commit_shas.items()
         for sha in shas
     ]

@@ -398,8 +398,11 @@ def _write_people(writer, organization, plan) -> list[int]:
         ],
     )
     ids = [contributor.pk for contributor in contributors]
-    memberships = [(ids[i], teams[t].pk) for i, p in enumerate(plan.people) for t in p[4]]
-    writer.write(Contributor.teams.through, ["contributor_id", "team_id"], memberships)
+    memberships = [
+        (organization.pk, ids[i], teams[t].pk) for i, p in enumerate(plan.people) for t in p[4]
+    ]
+    columns = ["organization_id", "contributor_id", "team_id"]
+    writer.write(Contributor.teams.through, columns, memberships)
     identities = [
         (organization.pk, ids[index], kind, value)
         for index, (_, login, email, _, _) in enumerate(plan.people)
@@ -448,11 +451,12 @@ def _write_pull_requests(writer, organization, plan, repository_ids, people_ids,
     }
     ids = [pr_ids[repository_ids[pr.repository], pr.number] for pr in plan.pull_requests]
     links = (
-        (pr_id, commit_ids[sha])
+        (organization.pk, pr_id, commit_ids[sha])
         for pr_id, pr in zip(ids, plan.pull_requests, strict=True)
         for sha in pr.commit_shas
     )
-    writer.write(PullRequest.commits.through, ["pullrequest_id", "commit_id"], links)
+    columns = ["organization_id", "pullrequest_id", "commit_id"]
+    writer.write(PullRequest.commits.through, columns, links)
     return ids
 
 

@@ -50,7 +50,7 @@ def make_contributor(
     contributor = Contributor.objects.create(
         organization=organization, display_name=name, is_bot=is_bot, **fields
     )
-    contributor.teams.set(teams)
+    contributor.teams.set(teams, through_defaults={"organization": organization})
     for kind, value in (("login", login), ("email", email)):
         if value:
             ContributorIdentity.objects.create(
@@ -105,5 +105,7 @@ def make_pull_request(
         title=fields.pop("title", "A pull request"),
         **fields,
     )
-    pull_request.commits.set(commits)
+    pull_request.commits.set(
+        commits, through_defaults={"organization_id": repository.organization_id}
+    )
     return pull_request

@@ -82,6 +82,7 @@ class TokenEvent(models.Model):
 class ApiTokenRequestCount(models.Model):
     """How many requests a token made in one throttle period (a fixed window)."""
 
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     token = models.ForeignKey(ApiToken, on_delete=models.CASCADE, related_name="+")
     period = models.BigIntegerField(help_text="Seconds since the epoch // the window length.")
     count = models.PositiveIntegerField(default=0)

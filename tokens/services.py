@@ -127,9 +127,10 @@ def token_mark_used(*, token: ApiToken) -> None:
     token.last_used_at = now
 
 
-# One atomic upsert (PostgreSQL, SQLite >= 3.35): exact across workers, a single query.
+# One atomic upsert: exact across workers, a single query.
 _REQUEST_COUNT_INCREMENT_SQL = """
-    INSERT INTO tokens_apitokenrequestcount (token_id, period, count) VALUES (%s, %s, 1)
+    INSERT INTO tokens_apitokenrequestcount (organization_id, token_id, period, count)
+    VALUES (%s, %s, %s, 1)
     ON CONFLICT (token_id, period)
     DO UPDATE SET count = tokens_apitokenrequestcount.count + 1
     RETURNING count
@@ -142,7 +143,7 @@ def token_request_count_increment(*, token: ApiToken, period: int) -> int:
     The first request of a period also clears the token's older periods.
     """
     with connection.cursor() as cursor:
-        cursor.execute(_REQUEST_COUNT_INCREMENT_SQL, [token.pk, period])
+        cursor.execute(_REQUEST_COUNT_INCREMENT_SQL, [token.organization_id, token.pk, period])
         (count,) = cursor.fetchone()
     if count == 1:
         ApiTokenRequestCount.objects.filter(token=token, period__lt=period).delete()

@@ -123,10 +123,12 @@ def test_it_follows_contributor_flags_teams_and_merges(organization, world):
     assert rank_and_teams(ours) == (ContributorRank.HUMAN, {"platform", "payments"})
 
     # Team membership, from both sides of the relation.
-    ada.teams.add(world["payments"])
+    ada.teams.add(world["payments"], through_defaults={"organization_id": ada.organization_id})
     world["platform"].contributors.remove(ada)
     assert rank_and_teams(ours) == (ContributorRank.HUMAN, {"payments"})
-    world["platform"].contributors.add(grace)
+    world["platform"].contributors.add(
+        grace, through_defaults={"organization_id": grace.organization_id}
+    )
     world["payments"].contributors.clear()
     assert rank_and_teams(ours) == (ContributorRank.HUMAN, {"platform"})
     grace.teams.clear()

@@ -58,7 +58,12 @@ def make_deployment(
     )
     deployments_attribute(deployment_ids=[deployment.pk])
     DeploymentPullRequest.objects.bulk_create(
-        [DeploymentPullRequest(deployment=deployment, pull_request=pr) for pr in pull_requests]
+        [
+            DeploymentPullRequest(
+                organization_id=deployment.organization_id, deployment=deployment, pull_request=pr
+            )
+            for pr in pull_requests
+        ]
     )
     pull_requests_refresh_deploy_moment(
         organization_id=deployment.organization_id,

@@ -310,7 +310,11 @@ def test_commits_pushed_before_the_pr_was_opened_join_it(
             merge_commit_sha=MERGE_SHA,
         ),
     )
-    PullRequest.objects.get(number=1).commits.add(Commit.objects.get(sha=old_pr_commit))
+    pull_request = PullRequest.objects.get(number=1)
+    pull_request.commits.add(
+        Commit.objects.get(sha=old_pr_commit),
+        through_defaults={"organization_id": pull_request.organization_id},
+    )
     # The branch name is reused for a new PR: only its new commits are claimed.
     deliver(
         client,
