@@ -1,19 +1,33 @@
-"""Login with failed attempts throttled per username and per client address."""
+"""Login with failed attempts throttled per (username, client address) and per address."""
 
+import hashlib
+
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.views import LoginView
 from django.core.cache import cache
 from django.http import HttpRequest
 
+from organizations.throttling import request_budget_spend
+
 FAILURE_WINDOW_SECONDS = 15 * 60
+# Failures of one username from one address: guessing elsewhere cannot lock its owner out.
 MAX_FAILURES_PER_USERNAME = 10
 MAX_FAILURES_PER_ADDRESS = 30
 
 
+def login_username_key(username: str) -> str:
+    """The username as authentication sees it: NFKC-normalised like Django's username field
+    (so `ａｌｉｃｅ` is alice), and case-folded so that spellings share one counter."""
+    return AbstractBaseUser.normalize_username(username.strip()).lower()[:150]
+
+
 def _keys(request: HttpRequest) -> list[tuple[str, int]]:
-    username = request.POST.get("username", "").strip().lower()[:150]
+    username = login_username_key(request.POST.get("username", ""))
     address = request.META.get("REMOTE_ADDR", "")
+    # Hashed: a username may hold characters a cache key should not.
+    pair = hashlib.sha256(f"{username}\0{address}".encode()).hexdigest()
     return [
-        (f"login-failures:user:{username}", MAX_FAILURES_PER_USERNAME),
+        (f"login-failures:user-at-addr:{pair}", MAX_FAILURES_PER_USERNAME),
         (f"login-failures:addr:{address}", MAX_FAILURES_PER_ADDRESS),
     ]
 
@@ -24,12 +38,7 @@ def login_is_throttled(request: HttpRequest) -> bool:
 
 def login_failure_record(request: HttpRequest) -> None:
     for key, _ in _keys(request):
-        # add() starts the window; incr() keeps its original expiry.
-        if not cache.add(key, 1, FAILURE_WINDOW_SECONDS):
-            try:
-                cache.incr(key)
-            except ValueError:
-                cache.set(key, 1, FAILURE_WINDOW_SECONDS)
+        request_budget_spend(key=key, window_seconds=FAILURE_WINDOW_SECONDS)
 
 
 class ThrottledLoginView(LoginView):

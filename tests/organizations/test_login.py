@@ -26,15 +26,34 @@ def test_a_correct_login_redirects_to_the_dashboard(client, db):
     assert response.url == reverse("home")
 
 
-def test_it_throttles_a_username_after_repeated_failures(client, db):
+def test_it_throttles_a_username_after_repeated_failures_from_one_address(client, db):
     make_user("erin", password="right-password-1")
     for _ in range(MAX_FAILURES_PER_USERNAME):
         assert attempt(client, "erin", "wrong").status_code == 200
-    # Even the right password is refused while the username is throttled.
-    response = attempt(client, "ERIN", "right-password-1", address="10.0.0.2")
+    # Even the right password is refused while the username is throttled there.
+    response = attempt(client, "ERIN", "right-password-1")
     assert response.status_code == 429
     assert b"Too many failed attempts" in response.content
     assert "_auth_user_id" not in client.session
+
+
+def test_a_fullwidth_spelling_shares_the_usernames_counter(client, db):
+    make_user("alice", password="right-password-1")
+    for _ in range(MAX_FAILURES_PER_USERNAME):
+        attempt(client, "alice", "wrong")
+    # Django logs ａｌｉｃｅ in as alice (NFKC): it gets no fresh attempts.
+    assert attempt(client, "ａｌｉｃｅ", "wrong").status_code == 429
+    assert attempt(client, "ＡＬＩＣＥ", "right-password-1").status_code == 429
+
+
+def test_failures_from_elsewhere_do_not_lock_the_user_out(client, db):
+    make_user("alice", password="right-password-1")
+    for _ in range(MAX_FAILURES_PER_USERNAME + 5):
+        attempt(client, "alice", "wrong", address="203.0.113.7")
+    assert attempt(client, "alice", "wrong", address="203.0.113.7").status_code == 429
+    response = attempt(client, "alice", "right-password-1", address="10.0.0.1")
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"]
 
 
 def test_it_throttles_an_address_guessing_many_usernames(client, db):
