@@ -4,7 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from config.views import integrations
 from metrics.views import dashboard
-from organizations.login import ThrottledLoginView
+from organizations.login import ThrottledLoginView, admin_login
 from organizations.views import switch_organization
 
 urlpatterns = [
@@ -17,6 +17,8 @@ urlpatterns = [
     path("organizations/switch/", switch_organization, name="switch_organization"),
     path("accounts/login/", ThrottledLoginView.as_view(), name="login"),
     path("accounts/", include("django.contrib.auth.urls")),
+    # Before the admin's URLs: its login page would bypass the login throttle.
+    path("admin/login/", admin_login),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

@@ -2,10 +2,12 @@
 
 import hashlib
 
+from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.contrib.auth.views import LoginView
+from django.contrib.auth.views import LoginView, redirect_to_login
 from django.core.cache import cache
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponseRedirect
+from django.urls import reverse
 
 from organizations.throttling import request_budget_spend
 
@@ -51,3 +53,9 @@ class ThrottledLoginView(LoginView):
     def form_invalid(self, form):
         login_failure_record(self.request)
         return super().form_invalid(form)
+
+
+def admin_login(request: HttpRequest) -> HttpResponseRedirect:
+    """The admin's own login page, which nothing throttles, sends staff to the throttled one."""
+    next_url = request.GET.get(REDIRECT_FIELD_NAME) or reverse("admin:index")
+    return redirect_to_login(next_url, login_url=reverse("login"))

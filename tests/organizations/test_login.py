@@ -62,3 +62,37 @@ def test_it_throttles_an_address_guessing_many_usernames(client, db):
     make_user("frank", password="right-password-2")
     assert attempt(client, "frank", "right-password-2", address="10.9.9.9").status_code == 429
     assert attempt(client, "frank", "right-password-2", address="10.1.1.1").status_code == 302
+
+
+def make_staff(username, password):
+    user = make_user(username, password=password)
+    user.is_staff = user.is_superuser = True
+    user.save()
+    return user
+
+
+def test_the_admin_login_page_does_not_log_anyone_in(client, db):
+    make_staff("root", "right-password-1")
+    response = client.post(
+        "/admin/login/?next=/admin/", {"username": "root", "password": "right-password-1"}
+    )
+    assert response.status_code == 302
+    assert response.url == "/accounts/login/?next=/admin/"
+    assert "_auth_user_id" not in client.session
+
+
+def test_the_admin_login_page_sends_to_the_throttled_login(client, db):
+    response = client.get("/admin/login/")
+    assert (response.status_code, response.url) == (302, "/accounts/login/?next=/admin/")
+
+
+def test_staff_reach_the_admin_through_the_throttled_login(client, db):
+    make_staff("root", "right-password-1")
+    page = client.get("/admin/", follow=True)
+    assert page.redirect_chain[-1][0] == "/accounts/login/?next=/admin/"
+    response = client.post(
+        "/accounts/login/?next=/admin/",
+        {"username": "root", "password": "right-password-1", "next": "/admin/"},
+    )
+    assert response.url == "/admin/"
+    assert client.get("/admin/").status_code == 200
