@@ -98,7 +98,7 @@ def access_log(request, response, *, duration_ms: float) -> None:
     fields = {
         "method": request.method,
         # Quoted so a crafted path cannot forge a second log line.
-        "path": quote(_path_without_secrets(request.path), safe="/:@!$&'()*+,;=-._~"),
+        "path": quote(text_without_secrets(request.path), safe="/:@!$&'()*+,;=-._~"),
         "status": response.status_code,
         "duration_ms": round(duration_ms, 1),
         "request_id": request.request_id,
@@ -114,11 +114,12 @@ def access_log(request, response, *, duration_ms: float) -> None:
 
 
 # A webhook's payload URL is a capability: its path token stays out of the logs.
-WEBHOOK_PATH = re.compile(r"^(/webhooks/github/)[^/]+")
+WEBHOOK_PATH = re.compile(r"(/webhooks/github/)[^/\s'\"]+")
 
 
-def _path_without_secrets(path: str) -> str:
-    return WEBHOOK_PATH.sub(r"\1REDACTED", path)
+def text_without_secrets(text: str) -> str:
+    """text with every webhook path token replaced by REDACTED: the one redaction rule."""
+    return WEBHOOK_PATH.sub(r"\1REDACTED", text)
 
 
 def _request_tenant(request) -> tuple[str, str]:
@@ -142,4 +143,19 @@ class RequestIdLogFilter(logging.Filter):
             # django.request logs after the middleware returned, but passes the request.
             request = getattr(record, "request", None)
             record.request_id = getattr(request, "request_id", None) or request_id_var.get()
+        return True
+
+
+class SecretRedactionLogFilter(logging.Filter):
+    """Redacts the message and traceback of every record (django.request names the path of
+    each 4xx/5xx) through text_without_secrets. settings.LOGGING puts it on every handler."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = text_without_secrets(record.getMessage())
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            # The formatter keeps exc_text and prints it instead of formatting exc_info.
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = text_without_secrets(record.exc_text)
         return True

@@ -234,7 +234,11 @@ SPECTACULAR_SETTINGS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "config.middleware.RequestIdLogFilter"}},
+    "filters": {
+        "request_id": {"()": "config.middleware.RequestIdLogFilter"},
+        # On every handler: webhook path tokens (capabilities) never reach an output.
+        "redact_secrets": {"()": "config.middleware.SecretRedactionLogFilter"},
+    },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}
     },
@@ -242,7 +246,7 @@ LOGGING = {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "plain",
-            "filters": ["request_id"],
+            "filters": ["request_id", "redact_secrets"],
         }
     },
     "root": {"handlers": ["console"], "level": os.environ.get("SHIPLOG_LOG_LEVEL", "INFO")},
