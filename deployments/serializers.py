@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from deployments.models import Deployment
+from organizations.dates import supported_date_validate
 
 MAX_SHAS = 5000
 MAX_TAGS = 50
@@ -75,7 +76,9 @@ class DeploymentInputSerializer(serializers.Serializer):
         source="deployed_at",
         required=False,
         default_timezone=UTC,
-        help_text="ISO 8601; an offset is converted to UTC. Default: when the request arrived.",
+        validators=[supported_date_validate],
+        help_text="ISO 8601; an offset is converted to UTC, years 1970–2100. "
+        "Default: when the request arrived.",
     )
     title = StrictCharField(
         required=False,

@@ -132,6 +132,17 @@ def test_deployed_at_more_than_a_day_ahead_is_refused(api):
     )
 
 
+@pytest.mark.parametrize(
+    "deployed_at", ["9999-12-31T00:00:00Z", "1969-12-31T23:59:59Z", "2101-01-01T00:00:00Z"]
+)
+def test_deployed_at_outside_the_supported_years_is_refused(api, deployed_at):
+    body = {"commitSha": SHA, "environmentName": "prod", "deployedAt": deployed_at}
+    response = post(api, body)
+    assert response.status_code == 400
+    assert fields_at_fault(response) == ["deployedAt"]
+    assert not Deployment.objects.exists()
+
+
 def test_title_defaults_to_the_message_of_the_matched_commit_with_the_latest_timestamp(
     api, organization
 ):
