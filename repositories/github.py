@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import parse_qs
 
+from organizations.dates import OUT_OF_RANGE_MESSAGE, date_is_supported
 from organizations.services import AuthorIdentity
 from repositories.models import PullRequest
 from repositories.services import CommitData, PullRequestData
@@ -96,6 +97,8 @@ def _time(payload: dict, path: str, *, required: bool = True) -> datetime | None
         raise PayloadError(path, "is not an ISO 8601 time") from error
     if parsed.tzinfo is None:
         raise PayloadError(path, "has no UTC offset")
+    if not date_is_supported(parsed):
+        raise PayloadError(path, OUT_OF_RANGE_MESSAGE)
     return parsed
 
 

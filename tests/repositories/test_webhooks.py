@@ -170,6 +170,47 @@ def test_a_malformed_payload_is_a_400_naming_the_field(client, webhook, body, fi
     assert nothing_stored()
 
 
+@pytest.mark.parametrize(
+    ("event", "payload", "field"),
+    [
+        (
+            "push",
+            payloads.push([payloads.push_commit(make_sha(), timestamp="9999-12-31T00:00:00Z")]),
+            "commits.0.timestamp",
+        ),
+        (
+            "push",
+            payloads.push([payloads.push_commit(make_sha(), timestamp="1969-12-31T23:00:00Z")]),
+            "commits.0.timestamp",
+        ),
+        (
+            "pull_request",
+            payloads.pull_request(
+                "closed",
+                merged=True,
+                merged_at="9999-01-01T00:00:00Z",
+                merge_commit_sha=make_sha(),
+            ),
+            "pull_request.merged_at",
+        ),
+        (
+            "pull_request_review",
+            payloads.review(submitted_at="2101-01-01T00:00:00+00:00"),
+            "review.submitted_at",
+        ),
+    ],
+)
+def test_a_time_outside_the_supported_years_is_a_400_naming_the_field(
+    client, webhook, event, payload, field
+):
+    response = deliver(client, webhook, event, payload)
+
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == field
+    assert "1970" in response.json()["errors"][0]["message"]
+    assert nothing_stored()
+
+
 def test_a_missing_delivery_header_is_a_400(client, webhook):
     response = deliver(client, webhook, "push", payloads.push([]), delivery_id=" ")
 
