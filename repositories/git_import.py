@@ -25,6 +25,7 @@ from pathlib import Path
 
 from django.db import connection, transaction
 
+from organizations.dates import OUT_OF_RANGE_MESSAGE, date_is_supported
 from organizations.models import Organization
 from organizations.services import AuthorIdentity, contributors_resolve
 from repositories.git_graph import commits_only_in, generations
@@ -299,9 +300,20 @@ def _commit_data(commit: GitCommit, author: AuthorIdentity) -> CommitData:
         sha=commit.sha,
         message=commit.message,
         author=author,
-        authored_at=_timestamp(commit.authored_ts),
-        committed_at=_timestamp(commit.committed_ts),
+        authored_at=_commit_time(commit.authored_ts, sha=commit.sha, field="authored_at"),
+        committed_at=_commit_time(commit.committed_ts, sha=commit.sha, field="committed_at"),
     )
+
+
+def _commit_time(ts: int, *, sha: str, field: str) -> datetime:
+    """A commit's time; one outside the supported years refuses the whole import."""
+    try:
+        moment = _timestamp(ts)
+    except (OverflowError, OSError, ValueError):
+        moment = None
+    if moment is None or not date_is_supported(moment):
+        raise GitImportError(f"Commit {sha}: {field} {ts}: {OUT_OF_RANGE_MESSAGE}")
+    return moment
 
 
 def _batch_store(result, batch, history, contributor_ids, progress) -> None:

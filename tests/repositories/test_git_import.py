@@ -229,6 +229,8 @@ def test_without_origin_the_folder_names_the_repository(organization, tmp_path):
         (["{repo}", "--org", "nope"], "No organization with slug 'nope'"),
         (["{repo}", "--repository", "no-slash"], "must look like OWNER/NAME"),
         (["{repo}", "--since", "yesterday"], "--since 'yesterday' is not a date"),
+        (["{repo}", "--since", "9999-12-01"], "--since '9999-12-01': Must be in the years"),
+        (["{repo}", "--since", "1969-12-31"], "--since '1969-12-31': Must be in the years"),
     ],
 )
 def test_it_rejects_bad_input_clearly(organization, tmp_path, args, message):
@@ -279,3 +281,23 @@ def test_merge_detection_ignores_look_alikes():
     assert merge_detect(commit("Merge pull request #7 from a/b", ("p", "q"))).title == (
         "Merge pull request #7 from a/b"
     )
+
+
+@pytest.mark.parametrize(
+    ("dates", "field"),
+    [
+        ({"at": "@4133980800 +0000"}, "authored_at"),  # 2101
+        ({"committed_at": "@9999999999 +0000"}, "committed_at"),  # 2286
+    ],
+)
+def test_a_commit_time_outside_the_supported_years_refuses_the_import(
+    organization, tmp_path, dates, field
+):
+    repo = GitRepo(tmp_path / "repo")
+    repo.commit("Initial commit")
+    sha = repo.commit("From the future", **dates)
+
+    with pytest.raises(CommandError, match=f"Commit {sha}: {field} .*Must be in the years"):
+        call_command("import_git", str(repo.path), "--org", "acme")
+
+    assert not Commit.objects.exists()

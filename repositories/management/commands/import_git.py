@@ -6,6 +6,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.dateparse import parse_date, parse_datetime
 
+from organizations.dates import OUT_OF_RANGE_MESSAGE, date_is_supported
 from organizations.models import Organization
 from repositories.git_import import GitImportError, git_history_import
 
@@ -18,6 +19,8 @@ def _since(value: str | None) -> datetime | None:
         moment = datetime(day.year, day.month, day.day)
     if moment is None:
         raise CommandError(f"--since {value!r} is not a date (YYYY-MM-DD) or ISO 8601 time.")
+    if not date_is_supported(moment):
+        raise CommandError(f"--since {value!r}: {OUT_OF_RANGE_MESSAGE}")
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
