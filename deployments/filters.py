@@ -1,6 +1,7 @@
 import django_filters
 
 from deployments.models import Deployment
+from organizations.dates import supported_date_validate
 
 
 class DeploymentFilter(django_filters.FilterSet):
@@ -8,8 +9,12 @@ class DeploymentFilter(django_filters.FilterSet):
 
     environmentName = django_filters.CharFilter(field_name="environment_name")
     repository = django_filters.CharFilter(field_name="repository__full_name")
-    since = django_filters.IsoDateTimeFilter(field_name="deployed_at", lookup_expr="gte")
-    until = django_filters.IsoDateTimeFilter(field_name="deployed_at", lookup_expr="lt")
+    since = django_filters.IsoDateTimeFilter(
+        field_name="deployed_at", lookup_expr="gte", validators=[supported_date_validate]
+    )
+    until = django_filters.IsoDateTimeFilter(
+        field_name="deployed_at", lookup_expr="lt", validators=[supported_date_validate]
+    )
 
     class Meta:
         model = Deployment

@@ -91,6 +91,8 @@ def test_include_tests_defaults_to_false(api, organization):
         ({"includeTests": "perhaps"}, ["includeTests"]),
         ({"since": "last week"}, ["since"]),
         ({"page": "-1", "until": "soon"}, ["page", "until"]),
+        ({"since": "9999-12-01T00:00:00Z"}, ["since"]),
+        ({"until": "1969-12-31T00:00:00Z"}, ["until"]),
     ],
 )
 def test_bad_parameters_are_400_naming_each(api, params, fields):
