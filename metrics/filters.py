@@ -17,6 +17,7 @@ from deployments.models import Deployment
 from metrics.query import MetricsQuery, default_range
 from metrics.selectors.choices import environment_names, recent_tag_names
 from metrics.selectors.deployments import deployments_filter
+from organizations.dates import supported_date_validate
 from organizations.models import Organization
 
 GRANULARITIES = [("day", "Day"), ("week", "Week"), ("month", "Month")]
@@ -104,7 +105,9 @@ class MetricsFilterSet(django_filters.FilterSet):
     tag = TagFilter(label="Tags", widget=QuickSelectMultiple)
     granularity = django_filters.ChoiceFilter(choices=GRANULARITIES, empty_label=None)
     statistic = django_filters.ChoiceFilter(choices=STATISTICS, empty_label=None)
-    period = django_filters.DateFilter(label="Period", widget=forms.HiddenInput)
+    period = django_filters.DateFilter(
+        label="Period", widget=forms.HiddenInput, validators=[supported_date_validate]
+    )
 
     class Meta:
         model = Deployment
@@ -148,8 +151,12 @@ class MetricsFilterSet(django_filters.FilterSet):
 
 
 # `from` and `to` are Python keywords-ish names the API promises, so they are added by key.
-MetricsFilterSet.base_filters["from"] = django_filters.DateFilter(label="From")
-MetricsFilterSet.base_filters["to"] = django_filters.DateFilter(label="To")
+MetricsFilterSet.base_filters["from"] = django_filters.DateFilter(
+    label="From", validators=[supported_date_validate]
+)
+MetricsFilterSet.base_filters["to"] = django_filters.DateFilter(
+    label="To", validators=[supported_date_validate]
+)
 
 
 def _with_defaults(data: QueryDict | None) -> QueryDict:

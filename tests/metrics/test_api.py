@@ -102,6 +102,10 @@ def test_it_rejects_bad_input_naming_the_field(organization, history):
         ("granularity=hour", "granularity"),
         ("repository=globex/secret", "repository"),
         ("team=nobody", "team"),
+        ("from=9999-12-01&to=9999-12-31", "from"),
+        ("from=9999-12-01&to=9999-12-31", "to"),
+        ("from=1969-12-01&to=1970-01-31", "from"),
+        ("period=9999-12-27", "period"),
     ):
         response = client.get(f"{URL}?{query}")
         assert response.status_code == 400, query

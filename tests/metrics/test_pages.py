@@ -159,6 +159,15 @@ def test_it_rejects_bad_filters_naming_the_field(organization, member_client):
     assert b"<strong>repository</strong>" in unknown.content
 
 
+@pytest.mark.parametrize("url", ["/", "/metrics/deployments.csv", "/metrics/pull-requests.csv"])
+def test_dates_outside_the_supported_years_are_a_400_naming_the_field(member_client, url):
+    response = member_client.get(f"{url}?weeks=custom&from=9999-12-01&to=9999-12-31")
+
+    assert response.status_code == 400
+    assert b"<strong>from</strong>" in response.content
+    assert "Must be in the years 1970–2100.".encode() in response.content
+
+
 def test_it_never_shows_another_organizations_deployments(
     organization, other_organization, member_client
 ):
