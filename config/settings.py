@@ -145,6 +145,9 @@ DATABASES["default"].setdefault("OPTIONS", {}).update(
     # JIT compilation costs more than it saves on short dashboard queries, and a year of
     # lead-time percentiles sorts more rows than the default 4MB work_mem holds in memory.
     options=f"-c jit=off -c work_mem={os.environ.get('DATABASE_WORK_MEM', '32MB')}",
+    # Parameters travel apart from the statement, so secrets and token hashes never appear
+    # as literals in pg_stat_activity or the server's statement log.
+    server_side_binding=True,
 )
 
 # A page's lead-time query runs on a second connection beside the rest of the page
