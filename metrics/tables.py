@@ -8,7 +8,8 @@ from datetime import timedelta
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Case, F, QuerySet, TextField, Value, When
-from django.db.models.functions import NullIf
+from django.db.models.functions import Concat, Left, NullIf
+from django.db.models.lookups import In
 from django.utils.functional import cached_property
 
 from metrics.calculations import next_period_start, period_start
@@ -185,17 +186,18 @@ def _ordered(queryset: QuerySet, sort: str | None, allowed: dict, default: str) 
 
 def deployment_csv(*, query: MetricsQuery, sort: str | None = None) -> Iterator[bytes]:
     """Every deployment the filters select (the drilldown's rows, unpaginated), as CSV
-    written by the database (`COPY`), as the pull-request export."""
+    written by the database (`COPY`), as the pull-request export; text cells go through
+    formula_escaped."""
     query = query_for_drilldown(query)
     queryset = _ordered(deployments_table(query=query), sort, DEPLOYMENT_SORTS, "-deployed")
     rows = queryset.values_list(
         as_iso_text("deployed_at"),
-        _text_or_null("display"),
-        _text_or_null("repository__full_name"),
-        _text_or_null("environment_name"),
+        _text_cell("display"),
+        _text_cell("repository__full_name"),
+        _text_cell("environment_name"),
         "pull_request_count",
-        _text_or_null(tags_joined()),
-        team_names_joined(),
+        _text_cell(tags_joined()),
+        formula_escaped(team_names_joined()),
         Case(When(status__in=ORGANIZATION_LINE, then=Value("yes")), default=Value("no")),
         Case(
             *(
@@ -210,9 +212,27 @@ def deployment_csv(*, query: MetricsQuery, sort: str | None = None) -> Iterator[
     return _copied_csv(rows, DEPLOYMENT_CSV_HEADER)
 
 
-def _text_or_null(expression) -> NullIf:
+def _text_cell(expression) -> Case:
     # COPY quotes an empty string ("") where the csv module writes nothing.
-    return NullIf(expression, Value(""), output_field=TextField())
+    return formula_escaped(NullIf(expression, Value(""), output_field=TextField()))
+
+
+# OWASP's rule against CSV injection: a cell starting with one of these is read as a formula
+# by spreadsheets, so it gets a leading "'".
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def formula_escaped(text) -> Case:
+    """The text cell (an SQL expression) with "'" prefixed when it starts like a formula:
+    every text cell of every CSV export goes through it; our own numbers do not."""
+    return Case(
+        When(
+            In(Left(text, 1), list(FORMULA_STARTS)),
+            then=Concat(Value("'"), text, output_field=TextField()),
+        ),
+        default=text,
+        output_field=TextField(),
+    )
 
 
 def _copied_csv(rows: QuerySet, header: list[str]) -> Iterator[bytes]:
@@ -249,7 +269,7 @@ def pull_request_csv(*, query: MetricsQuery, sort: str | None = None) -> Iterato
     )
     rows = queryset.values_list(
         *(
-            column if column == "number" else _text_or_null(column)
+            column if column == "number" else _text_cell(column)
             for column in _PULL_REQUEST_COLUMNS
         ),
         as_iso_text("merged_at"),

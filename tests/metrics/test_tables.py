@@ -14,7 +14,7 @@ from metrics.query import MetricsQuery
 from metrics.selectors.drilldowns import pull_requests_table
 from metrics.selectors.pull_requests import pull_requests_counted
 from sampledata.synthetic import SCALES, dataset_generate
-from tests.factories import make_repository
+from tests.factories import make_contributor, make_repository
 from tests.metrics.helpers import at, make_deployment, make_merged_pr
 
 END = datetime(2026, 1, 5, tzinfo=UTC)
@@ -147,3 +147,51 @@ def test_the_pull_request_table_lists_the_counted_prs_newest_end_first(synthetic
         _, newest_first = tables.sort_order(None, tables.PULL_REQUEST_SORTS, "-deployed")
         ordered = pull_requests_table(query=query).order_by(*newest_first)
         assert list(ordered.values_list("pk", flat=True)) == expected, fields
+
+
+FORMULA_TITLE = '=HYPERLINK("http://evil.example/","Click me")'
+FORMULA_TAG = "+cmd|' /C calc'!A0"
+FORMULA_AUTHOR = "@SUM(1+1)"
+
+
+def _downloaded(client, name: str) -> list[list[str]]:
+    response = client.get(f"/metrics/{name}?weeks=custom&from=2026-01-01&to=2026-01-31")
+    assert response.status_code == 200
+    return _cells(response.streaming_content)
+
+
+def test_cells_that_start_like_a_formula_are_prefixed_in_both_csvs(organization, member_client):
+    repository = make_repository(organization, "acme/web")
+    author = make_contributor(organization, FORMULA_AUTHOR)
+    for title, hours in [(FORMULA_TITLE, 30), ("-fix", 2), ("\tTabbed", 3), ("Plain", 4)]:
+        merged = at("2026-01-10", 12)
+        pull_request = make_merged_pr(
+            repository,
+            author=author,
+            merged_at=merged,
+            first_commit_at=merged - hours * HOUR,
+            title=title,
+        )
+        make_deployment(
+            organization,
+            commits=[pull_request.commit],
+            pull_requests=[pull_request],
+            deployed_at=merged + HOUR,
+            title=title,
+            tags=[FORMULA_TAG, "release"],
+        )
+
+    _, *deployments = _downloaded(member_client, "deployments.csv")
+    assert {row[1] for row in deployments} == {f"'{FORMULA_TITLE}", "'-fix", "'\tTabbed", "Plain"}
+    assert {row[5] for row in deployments} == {f"'{FORMULA_TAG};release"}
+
+    _, *pull_requests = _downloaded(member_client, "pull-requests.csv")
+    assert {row[2] for row in pull_requests} == {
+        f"'{FORMULA_TITLE}",
+        "'-fix",
+        "'\tTabbed",
+        "Plain",
+    }
+    assert {row[3] for row in pull_requests} == {f"'{FORMULA_AUTHOR}"}
+    # Our own numbers are written as they are: lead times in seconds.
+    assert {row[7] for row in pull_requests} == {str(hours * 3600) for hours in (31, 3, 4, 5)}
