@@ -14,7 +14,6 @@ The PR's author is the author of its earliest commit; merged_at is the merge com
 committer time. Git knows no PR open or review time, so those stay empty.
 """
 
-import os
 import re
 import subprocess
 import tempfile
@@ -29,6 +28,7 @@ from organizations.dates import OUT_OF_RANGE_MESSAGE, date_is_supported
 from organizations.models import Organization
 from organizations.services import AuthorIdentity, contributors_resolve
 from repositories.git_graph import commits_only_in, generations
+from repositories.git_process import git_invocation, git_run
 from repositories.models import PullRequest, Repository
 from repositories.services import (
     BATCH_SIZE,
@@ -90,65 +90,16 @@ class ImportResult:
     pull_requests_updated: int = 0
 
 
-# A clone made by someone else can carry a hostile .git/config: with log.showSignature and
-# gpg.program, a plain `git log` runs their program. Every git process of the importer is
-# started by git_invocation, which ignores the system and global config, neutralises every
-# setting of the repository's config that names a program, and refuses to reach a network
-# (a partial clone would otherwise fetch through the repository's core.sshCommand).
-# safe.directory is left alone: git keeps refusing a repository another user owns.
-_HARDENING = (
-    "--no-pager",
-    "-c", "log.showSignature=false",
-    "-c", "core.hooksPath=/dev/null",
-    "-c", "core.fsmonitor=false",
-    "-c", "core.pager=cat",
-    "-c", "gpg.program=false",
-    "-c", "gpg.ssh.program=false",
-    "-c", "gpg.x509.program=false",
-    "-c", "core.sshCommand=false",
-    "-c", "core.askPass=false",
-    "-c", "credential.helper=",
-    "-c", "protocol.allow=never",
-    "-c", "i18n.logOutputEncoding=UTF-8",
-)  # fmt: skip
-# Per subcommand, the options that stop it running the repository's programs.
-_SUBCOMMAND_HARDENING = {"log": ("--no-show-signature", "--no-ext-diff", "--no-textconv")}
-_ENVIRONMENT = {
-    "GIT_CONFIG_NOSYSTEM": "1",
-    "GIT_CONFIG_GLOBAL": "/dev/null",
-    "GIT_PAGER": "cat",
-    "PAGER": "cat",
-    "GIT_TERMINAL_PROMPT": "0",
-    "GIT_OPTIONAL_LOCKS": "0",
-}
-
-
-def git_invocation(path: Path, subcommand: str, *args: str) -> tuple[list[str], dict[str, str]]:
-    """The argv and environment of a git process that runs nothing the repository names.
-
-    The caller's GIT_* variables are dropped too: GIT_CONFIG_PARAMETERS, GIT_DIR or
-    GIT_EXTERNAL_DIFF would otherwise reach the process."""
-    argv = ["git", *_HARDENING, "-C", str(path), subcommand]
-    argv += [*_SUBCOMMAND_HARDENING.get(subcommand, ()), *args]
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
-    return argv, environment | _ENVIRONMENT
-
-
-def _git(path: Path, subcommand: str, *args: str) -> subprocess.CompletedProcess:
-    argv, environment = git_invocation(path, subcommand, *args)
-    return subprocess.run(argv, env=environment, capture_output=True, text=True, check=False)
-
-
 def repository_check(path: Path) -> None:
     if not path.is_dir():
         raise GitImportError(f"{path} does not exist or is not a folder.")
-    if _git(path, "rev-parse", "--git-dir").returncode != 0:
+    if git_run(path, "rev-parse", "--git-dir").returncode != 0:
         raise GitImportError(f"{path} is not a git repository.")
 
 
 def repository_name_guess(path: Path) -> str:
     """owner/name from the `origin` remote URL, else "local/<folder name>"."""
-    remote = _git(path, "remote", "get-url", "origin")
+    remote = git_run(path, "remote", "get-url", "origin")
     match = _REMOTE_URL.search(remote.stdout.strip()) if remote.returncode == 0 else None
     if match:
         return f"{match[1]}/{match[2]}"
@@ -173,7 +124,7 @@ def git_log(path: Path, *, since: datetime | None = None) -> Iterator[GitCommit]
     # --branches/--tags/--remotes rather than --all: refs/stash and refs/notes hold commits
     # that are not code history. HEAD covers detached CI checkouts.
     revisions = ["--branches", "--tags", "--remotes"]
-    if _git(path, "rev-parse", "--verify", "-q", "HEAD").returncode == 0:
+    if git_run(path, "rev-parse", "--verify", "-q", "HEAD").returncode == 0:
         revisions.append("HEAD")
     args = [*revisions, f"--format={_FORMAT}", "--no-color"]
     if since is not None:
