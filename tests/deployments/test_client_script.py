@@ -101,7 +101,7 @@ def test_the_client_exits_non_zero_with_the_servers_message(live_server, organiz
     assert bad.returncode == 1
     assert "HTTP 401" in bad.stderr and "request id:" in bad.stderr
     _, plaintext = token_generate(organization=organization)
-    future = run_client(live_server, plaintext, repo, "--deployed-at", "2999-01-01T00:00:00Z")
+    future = run_client(live_server, plaintext, repo, "--deployed-at", "2099-01-01T00:00:00Z")
     assert future.returncode == 1
     assert "deployedAt: Must not be more than a day in the future." in future.stderr
     assert not Deployment.objects.exists()
