@@ -16,7 +16,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
 parser.add_argument("--database-url", required=True)
 os.environ["DATABASE_URL"] = parser.parse_args().database_url
-os.environ.setdefault("DJANGO_DEBUG", "true")
+os.environ.setdefault("DJANGO_DEBUG", "false")
+os.environ.setdefault("DJANGO_SECRET_KEY", "bench-record-only")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 import collections  # noqa: E402
 import datetime  # noqa: E402

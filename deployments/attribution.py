@@ -28,7 +28,7 @@ _RANK_SQL = f"""
         LEFT JOIN organizations_contributor p ON p.id = dc.contributor_id
         GROUP BY target.id
     ) AS derived
-    WHERE d.id = derived.id AND d.contributor_rank <> derived.rank
+    WHERE d.id = derived.id AND d.id = ANY(%s::bigint[]) AND d.contributor_rank <> derived.rank
 """  # noqa: S608 - only the integer ranks of ContributorRank are interpolated
 
 # The deployment's UTC day, environment and test flag are copied, so a range of team lines
@@ -47,17 +47,19 @@ _TEAMS_SQL = """
 """
 
 
-def deployments_attribute(*, deployment_ids: Iterable[int]) -> None:
-    """Recomputes the rank and the team rows of these deployments from their commits."""
+def deployments_attribute(*, deployment_ids: Iterable[int], new: bool = False) -> None:
+    """Recomputes the rank and the team rows of these deployments from their commits.
+    `new`: they have no team rows yet."""
     ids = sorted(set(deployment_ids))
     if not ids:
         return
     with connection.cursor() as cursor:
-        cursor.execute(_RANK_SQL, [ids])
-        cursor.execute(
-            "DELETE FROM deployments_deploymentteam WHERE deployment_id = ANY(%s::bigint[])",
-            [ids],
-        )
+        cursor.execute(_RANK_SQL, [ids, ids])
+        if not new:
+            cursor.execute(
+                "DELETE FROM deployments_deploymentteam WHERE deployment_id = ANY(%s::bigint[])",
+                [ids],
+            )
         cursor.execute(_TEAMS_SQL, [ids])
 
 

@@ -44,7 +44,7 @@ _REFRESH_SQL = """
     UPDATE repositories_pullrequest pr
     SET deploy_moment = derived.latest, shipped_tags = derived.tags
     FROM derived
-    WHERE pr.id = derived.id
+    WHERE pr.id = derived.id AND pr.id = ANY(ARRAY({targets}))
       AND (pr.deploy_moment IS DISTINCT FROM derived.latest
            OR pr.shipped_tags IS DISTINCT FROM derived.tags)
 """
@@ -88,5 +88,5 @@ def _refresh(organization_id: int, targets: str, target_params: list) -> None:
         cursor.execute(
             # The ORM's SQL of the counted rule and a constant target list; values are bound.
             _REFRESH_SQL.format(counted=counted_sql, targets=targets),
-            [*counted_params, *target_params],
+            [*counted_params, *target_params, *target_params],
         )

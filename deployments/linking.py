@@ -20,13 +20,11 @@ from deployments.models import DeploymentCommit
 # Above this many SHAs, commits_link only tries the prefix lengths deployments were sent with.
 FEW_SHAS = 100
 
-# SHA matching: each sent SHA (40 hex, or a prefix of 7 or more) matches the organization's
-# most recently committed commit starting with it; equal times fall to the higher SHA, then
-# to the higher repository name (a fork's copy of the same commit), in code-point order.
-_MATCH_SQL = """
-    UPDATE deployments_deploymentcommit dc
-    SET commit_id = matched.id, contributor_id = matched.contributor_id
-    FROM deployments_deploymentcommit sent
+# SHA matching, the one definition: a sent SHA (40 hex, or a prefix of 7 or more) matches
+# the organization's most recently committed commit starting with it; equal times fall to
+# the higher SHA, then to the higher repository name (a fork's copy of the same commit), in
+# code-point order. `sent.sha` is the SHA as stored on the DeploymentCommit.
+_MATCHED_COMMIT_SQL = """
     LEFT JOIN LATERAL (
         SELECT c.id, c.contributor_id
         FROM repositories_commit c
@@ -40,10 +38,28 @@ _MATCH_SQL = """
                   WHERE r.id = c.repository_id) COLLATE "C" DESC
         LIMIT 1
     ) AS matched ON true
+"""
+
+# A new deployment's SHAs, stored in the order sent and matched as they go in.
+_SENT_INSERT_SQL = f"""
+    INSERT INTO deployments_deploymentcommit (
+        organization_id, deployment_id, sha, position, commit_id, contributor_id)
+    SELECT %(organization)s, %(deployment)s, sent.sha, sent.position - 1,
+           matched.id, matched.contributor_id
+    FROM unnest(%(shas)s::text[]) WITH ORDINALITY AS sent(sha, position)
+    {_MATCHED_COMMIT_SQL}
+"""  # noqa: S608 - only the constant fragment above is interpolated
+
+# Stored SHAs matched again, after commit data arrived.
+_MATCH_SQL = f"""
+    UPDATE deployments_deploymentcommit dc
+    SET commit_id = matched.id, contributor_id = matched.contributor_id
+    FROM deployments_deploymentcommit sent
+    {_MATCHED_COMMIT_SQL}
     WHERE dc.id = sent.id AND sent.deployment_id = ANY(%(deployments)s)
       AND (dc.commit_id IS DISTINCT FROM matched.id
            OR dc.contributor_id IS DISTINCT FROM matched.contributor_id)
-"""
+"""  # noqa: S608 - only the constant fragment above is interpolated
 
 # Repository: that of the first sent SHA that matched. Default title: the subject of the
 # latest committed match (the first sent among equal times).
@@ -64,7 +80,7 @@ _DEPLOYMENT_SQL = """
                          ORDER BY c.committed_at DESC, dc.position LIMIT 1), '') AS default_title
         FROM unnest(%(deployments)s::bigint[]) AS target(id)
     ) AS derived
-    WHERE d.id = derived.id
+    WHERE d.id = derived.id AND d.id = ANY(%(deployments)s)
       AND (d.repository_id IS DISTINCT FROM derived.repository_id
            OR d.default_title IS DISTINCT FROM derived.default_title)
 """
@@ -122,11 +138,37 @@ def deployments_link(*, organization_id: int, deployment_ids: Sequence[int]) -> 
     ids = sorted(set(deployment_ids))
     if not ids:
         return
-    params = {"organization": organization_id, "deployments": ids}
     with connection.cursor() as cursor:
-        cursor.execute(_MATCH_SQL, params)
+        cursor.execute(_MATCH_SQL, {"organization": organization_id, "deployments": ids})
+    _deployments_derive(organization_id=organization_id, deployment_ids=ids, new=False)
+
+
+def deployment_link_sent(
+    *, organization_id: int, deployment_id: int, shas: Sequence[str], replaced: bool
+) -> None:
+    """Stores and links the SHAs a deployment was sent with (`replaced`: a newer receipt
+    replaces the stored ones): deployments_link's rules, matching as the SHAs go in."""
+    with connection.cursor() as cursor:
+        if replaced:
+            cursor.execute(
+                "DELETE FROM deployments_deploymentcommit WHERE deployment_id = %s",
+                [deployment_id],
+            )
+        cursor.execute(
+            _SENT_INSERT_SQL,
+            {"organization": organization_id, "deployment": deployment_id, "shas": list(shas)},
+        )
+    _deployments_derive(
+        organization_id=organization_id, deployment_ids=[deployment_id], new=not replaced
+    )
+
+
+def _deployments_derive(*, organization_id: int, deployment_ids: list[int], new: bool) -> None:
+    """Everything that follows from the matched SHAs. `new`: no team rows exist yet."""
+    params = {"organization": organization_id, "deployments": deployment_ids}
+    with connection.cursor() as cursor:
         cursor.execute(_DEPLOYMENT_SQL, params)
-        deployments_attribute(deployment_ids=ids)
+        deployments_attribute(deployment_ids=deployment_ids, new=new)
         cursor.execute(_SHIPPED_SQL, params)
         affected = [pull_request_id for (pull_request_id,) in cursor.fetchall()]
     pull_requests_refresh_deploy_moment(organization_id=organization_id, pull_request_ids=affected)

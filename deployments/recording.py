@@ -12,11 +12,10 @@ from django.utils import timezone
 
 from deployments.deploy_moments import pull_requests_refresh_deploy_moment
 from deployments.keys import deployment_dedupe_key, shas_normalise
-from deployments.linking import deployments_link
+from deployments.linking import deployment_link_sent
 from deployments.locks import link_lock
 from deployments.models import (
     Deployment,
-    DeploymentCommit,
     DeploymentPullRequest,
     DeploymentReceipt,
 )
@@ -82,8 +81,12 @@ def deployment_record(
             received_at=received_at,
         )
         if wins:
-            _deployment_commits_store(deployment=deployment, replaced=replaced_existing)
-            deployments_link(organization_id=organization.pk, deployment_ids=[deployment.pk])
+            deployment_link_sent(
+                organization_id=organization.pk,
+                deployment_id=deployment.pk,
+                shas=shas,
+                replaced=replaced_existing,
+            )
         return _result_read(
             deployment_id=deployment.pk, receipt=receipt, replaced_existing=replaced_existing
         )
@@ -138,24 +141,6 @@ def _upsert_params(candidate: Deployment) -> list:
         field.get_db_prep_save(getattr(candidate, field.attname), connection)
         for field in _upsert_fields()
     ]
-
-
-def _deployment_commits_store(*, deployment: Deployment, replaced: bool) -> None:
-    """Stores the SHAs in the order sent, not linked yet (linking matches them)."""
-    if replaced:
-        DeploymentCommit.objects.filter(deployment=deployment).delete()
-    DeploymentCommit.objects.bulk_create(
-        [
-            DeploymentCommit(
-                organization_id=deployment.organization_id,
-                deployment=deployment,
-                sha=sha,
-                position=position,
-            )
-            for position, sha in enumerate(deployment.shas)
-        ],
-        batch_size=1000,
-    )
 
 
 def _result_read(
