@@ -40,3 +40,17 @@ def sort_arrow(current: str, key: str) -> str:
     if current == f"-{key}":
         return "▼"
     return "▲" if current == key else ""
+
+
+STATISTIC_LABELS = {"median": "Median", "p75": "p75", "p90": "p90"}
+
+
+@register.filter
+def statistic(summary, name: str) -> float | None:
+    """The chosen statistic (median, p75, p90) of a Summary."""
+    return summary.statistic(name)
+
+
+@register.filter
+def statistic_label(name: str) -> str:
+    return STATISTIC_LABELS.get(name, name)
