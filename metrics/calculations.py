@@ -191,8 +191,13 @@ def deployment_frequency(
         if query.teams
         else None,
         total=total,
-        per_week=round(total / (query.days / 7), 4),
+        per_week=deployments_per_week(total, query=query),
     )
+
+
+def deployments_per_week(deployments: int, *, query: MetricsQuery) -> float:
+    """Deployments per week over the query's range: deployments / (days in the range / 7)."""
+    return round(deployments / (query.days / 7), 4)
 
 
 @dataclass
@@ -237,10 +242,10 @@ def change_lead_time(*, query: MetricsQuery) -> LeadTimes:
     rows = lead_time_summaries(query=query, fractions=FRACTIONS)
     *period_rows, total_row = rows  # ROLLUP's range row comes last, even with no PRs
     by_period = {
-        period_start(row[0], query.granularity): _summaries_from_row(row) for row in period_rows
+        period_start(row[0], query.granularity): summaries_from_row(row) for row in period_rows
     }
-    empty = _summaries_from_row((None, 0, 0, 0, *[0, None] * len(LEAD_TIME_SPANS)))
-    overall = _summaries_from_row(total_row)
+    empty = summaries_from_row((None, 0, 0, 0, *[0, None] * len(LEAD_TIME_SPANS)))
+    overall = summaries_from_row(total_row)
     return LeadTimes(
         periods={period: by_period.get(period, empty) for period in period_starts(query=query)},
         lead_time=overall.lead_time,
@@ -252,7 +257,7 @@ def change_lead_time(*, query: MetricsQuery) -> LeadTimes:
     )
 
 
-def _summaries_from_row(row: tuple) -> LeadTimePeriod:
+def summaries_from_row(row: tuple) -> LeadTimePeriod:
     """A `selectors.lead_time_summaries` row's columns (after period and the counts)."""
     summaries = {}
     for index, column in enumerate(LEAD_TIME_SPANS):
@@ -266,6 +271,17 @@ def _summaries_from_row(row: tuple) -> LeadTimePeriod:
 
 
 @dataclass
+class FailurePeriod:
+    """Change Failure Rate and recovery time of the failures deployed in one period."""
+
+    deployments: int
+    failed: int
+    rate: float | None
+    recovery_time: Summary
+    unrecovered: int
+
+
+@dataclass
 class Failures:
     deployments: int
     failed: int
@@ -275,6 +291,7 @@ class Failures:
     title_rule_pull_requests: int
     title_rule_failed: int
     title_rule_rate: float | None = field(default=None)
+    periods: dict[date, FailurePeriod] = field(default_factory=dict)
 
 
 def _rate(part: int, whole: int) -> float | None:
@@ -296,6 +313,10 @@ def change_failure_rate(
     (not a test, counted environment) and not failed; a failure not yet recovered is
     reported as `unrecovered`, not in the sample.
 
+    Per period (`periods`, every period of the range): the same rate of the deployments
+    deployed in it (None without deployments), and the recovery times of the failures
+    deployed in it.
+
     Shown beside it, the reference's rule: the share of counted PRs whose title contains
     rollback, hotfix, revert or [cfr] (case-insensitive).
 
@@ -304,23 +325,41 @@ def change_failure_rate(
     """
     if deployments is None:
         deployments = deployment_counts(query=query)
-    counted = failed = 0
-    for (_day, status, is_failed, chosen), count in deployments.by_status.items():
+    counted, failed = defaultdict(int), defaultdict(int)
+    for (day, status, is_failed, chosen), count in deployments.by_status.items():
         if status in ORGANIZATION_LINE and chosen:
-            counted += count
-            failed += count if is_failed else 0
-    recovered, recovery_percentiles, unrecovered = recovery_times(query=query, fractions=FRACTIONS)
+            period = period_start(day, query.granularity)
+            counted[period] += count
+            failed[period] += count if is_failed else 0
+    *period_rows, total_row = recovery_times(query=query, fractions=FRACTIONS)
+    recoveries = {period_start(row[0], query.granularity): row for row in period_rows}
     if lead_times is None:
         titles = pull_request_title_failure_counts(query=query)
     else:  # the same counted PRs, already read for lead time
         titles = {"total": lead_times.pull_requests, "failed": lead_times.title_rule_failed}
     return Failures(
-        deployments=counted,
-        failed=failed,
-        rate=_rate(failed, counted),
-        recovery_time=_summary(recovered, recovery_percentiles),
-        unrecovered=unrecovered,
+        deployments=sum(counted.values()),
+        failed=sum(failed.values()),
+        rate=_rate(sum(failed.values()), sum(counted.values())),
+        recovery_time=_summary(total_row[1], total_row[2]),
+        unrecovered=total_row[3],
         title_rule_pull_requests=titles["total"],
         title_rule_failed=titles["failed"],
         title_rule_rate=_rate(titles["failed"], titles["total"]),
+        periods={
+            period: _failure_period(counted[period], failed[period], recoveries.get(period))
+            for period in period_starts(query=query)
+        },
+    )
+
+
+def _failure_period(counted: int, failed: int, recovery_row: tuple | None) -> FailurePeriod:
+    """A period's numbers; `recovery_row` is its `recovery_times` row (None: no failures)."""
+    _period, recovered, percentiles, unrecovered = recovery_row or (None, 0, None, 0)
+    return FailurePeriod(
+        deployments=counted,
+        failed=failed,
+        rate=_rate(failed, counted),
+        recovery_time=_summary(recovered, percentiles),
+        unrecovered=unrecovered,
     )

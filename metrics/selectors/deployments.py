@@ -123,9 +123,30 @@ def deployment_counts(*, query: MetricsQuery) -> DeploymentCounts:
         for row in grouped
     }
 
-    # A team's line: its counted deployments (a tracked person of the team authored one of
-    # the matched commits, so the rank is HUMAN; not a test; a counted environment). The
-    # rows carry what filters them; only a repository or tag filter joins the deployment.
+    slugs = team_slugs(organization=organization)
+    # COUNT(*), not of the id: the covering index (organization, deployed_on) has no id.
+    team_counts = (
+        team_rows(query=query, slugs=slugs)
+        .order_by()
+        .values_list(day_period("deployed_on", query.granularity), "team_id")
+        .annotate(count=Count("*"))
+    )
+    by_team = {(day, slugs[team_id]): count for day, team_id, count in team_counts}
+    return DeploymentCounts(by_status=by_status, by_team=by_team)
+
+
+def team_slugs(*, organization) -> dict[int, str]:
+    """Team id -> slug: team rows are grouped by id and named afterwards, since a join to
+    the teams before grouping would carry every row's team through the sort."""
+    return dict(Team.objects.filter(organization=organization).values_list("pk", "slug"))
+
+
+def team_rows(*, query: MetricsQuery, slugs: dict[int, str]) -> QuerySet[DeploymentTeam]:
+    """The rows of the team lines: a team's counted deployments in the range and slice (a
+    tracked person of the team authored one of the matched commits, so the rank is HUMAN;
+    not a test; a counted environment), of the selected teams when teams are selected. The
+    rows carry what filters them; only a repository or tag filter joins the deployment."""
+    organization = query.organization
     teams = DeploymentTeam.objects.filter(
         deployment_counted_q(organization),
         organization=organization,
@@ -137,26 +158,26 @@ def deployment_counts(*, query: MetricsQuery) -> DeploymentCounts:
     if query.repositories or query.tags:
         # With the deployment's range too, so its side of the join is an index range scan.
         teams = teams.filter(_slice_q(query, prefix="deployment__"))
-    # Grouped by period and team id, the ids named afterwards: a join to the teams before
-    # grouping would carry every row's team through the sort.
-    slugs = dict(Team.objects.filter(organization=organization).values_list("pk", "slug"))
     if query.teams:
         teams = teams.filter(team_id__in=[pk for pk, slug in slugs.items() if slug in query.teams])
-    # COUNT(*), not of the id: the covering index (organization, deployed_on) has no id.
-    team_counts = (
-        teams.order_by()
-        .values_list(day_period("deployed_on", query.granularity), "team_id")
-        .annotate(count=Count("*"))
+    return teams
+
+
+def team_failure_counts(*, query: MetricsQuery, slugs: dict[int, str]) -> dict[str, tuple]:
+    """Team slug -> (counted deployments, failed ones) of the range: the team lines' rows
+    (`team_rows`), failed as the deployment's `marks_failure` says, in one grouped query."""
+    grouped = (
+        team_rows(query=query, slugs=slugs)
+        .order_by()
+        .values_list("team_id")
+        .annotate(count=Count("*"), failed=Count("*", filter=Q(deployment__marks_failure=True)))
     )
-    by_team = {(day, slugs[team_id]): count for day, team_id, count in team_counts}
-    return DeploymentCounts(by_status=by_status, by_team=by_team)
+    return {slugs[team_id]: (count, failed) for team_id, count, failed in grouped}
 
 
-def recovery_times(*, query: MetricsQuery, fractions: tuple[float, ...]) -> tuple:
-    """(recovered, [percentile of the recovery seconds for each of `fractions`] or None,
-    unrecovered) over the failed counted deployments of the query: a failure's recovery is
-    its deployed_at → the next deployment of the same repository and environment that may
-    count and is not failed; a failure with none yet is unrecovered."""
+def _failed_with_recovery(query: MetricsQuery) -> QuerySet[Deployment]:
+    """The failed counted deployments of the query, each with `recovered_at`: the next
+    deployment of the same repository and environment that may count and is not failed."""
     next_good = (
         counted_deployments(organization=query.organization)
         .filter(
@@ -168,21 +189,55 @@ def recovery_times(*, query: MetricsQuery, fractions: tuple[float, ...]) -> tupl
         .order_by("deployed_at")
         .values("deployed_at")[:1]
     )
-    failed = (
+    return (
         deployments_for_query(query=query)
         .filter(marks_failure=True, status__in=ORGANIZATION_LINE)
         .annotate(recovered_at=Subquery(next_good))
         .order_by()
-        .values("deployed_at", "recovered_at")
     )
+
+
+def _recovery_rows(failed: QuerySet, *, fractions, group: str, grouping: str) -> list[tuple]:
+    """(group, recovered, [percentile for each of `fractions`] or None, unrecovered) of the
+    `failed` rows (`_failed_with_recovery` values), grouped by the SQL `group` expression."""
     sql, params = failed.query.sql_with_params()
     seconds = span_seconds_sql("recovered_at", "deployed_at")
     # Only constants and the ORM's own SQL are interpolated; values travel as params.
     statement = f"""
-        SELECT COUNT(seconds), {percentiles_sql("seconds", fractions)},
+        SELECT grp, COUNT(seconds), {percentiles_sql("seconds", fractions)},
             COUNT(*) - COUNT(seconds)
-        FROM (SELECT {seconds} AS seconds FROM ({sql}) AS failed) AS recoveries
+        FROM (SELECT {group} AS grp, {seconds} AS seconds FROM ({sql}) AS failed) AS recoveries
+        GROUP BY {grouping} ORDER BY grp NULLS LAST
     """  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
-        return cursor.fetchone()
+        return cursor.fetchall()
+
+
+_TRUNC_UNITS = {"day": "day", "week": "week", "month": "month"}
+
+
+def recovery_times(*, query: MetricsQuery, fractions: tuple[float, ...]) -> list[tuple]:
+    """The recovery times of the failed counted deployments of the query: a failure's
+    recovery is its deployed_at → the next deployment of the same repository and
+    environment that may count and is not failed; a failure with none yet is unrecovered.
+
+    One row per period of the failure's deployed_at (UTC, a date), then a last row for the
+    whole range (None), even with no failures:
+
+        (period, recovered, [percentile of the seconds for each of `fractions`] or None,
+         unrecovered)
+    """
+    failed = _failed_with_recovery(query).values("deployed_at", "recovered_at")
+    unit = _TRUNC_UNITS[query.granularity]
+    period = f"(DATE_TRUNC('{unit}', deployed_at AT TIME ZONE 'UTC'))::date"
+    return _recovery_rows(failed, fractions=fractions, group=period, grouping="ROLLUP (grp)")
+
+
+def recovery_times_by_team(*, query: MetricsQuery, fractions: tuple[float, ...]) -> list[tuple]:
+    """`recovery_times` of the range per attributed team (the team id first instead of the
+    period; no range row): a failure counts for every team it is attributed to."""
+    failed = _failed_with_recovery(query).values(
+        "deployed_at", "recovered_at", team_id=F("team_attributions__team_id")
+    )
+    return _recovery_rows(failed, fractions=fractions, group="team_id", grouping="grp")

@@ -170,21 +170,40 @@ def lead_time_summaries(*, query: MetricsQuery, fractions: tuple[float, ...]) ->
     periods and the range, and the timestamps (`shipped_at` may be a subquery) are
     computed once per PR.
     """
-    counted = (
-        pull_requests_counted(query=query)
-        .order_by()
-        .values(
-            "end_moment",
-            "first_commit_at",
-            "opened_at",
-            "first_review_at",
-            "merged_at",
-            "shipped_at",
-            title_failed=F("title_marks_failure"),
-        )
+    unit = _TRUNC_UNITS[query.granularity]
+    period = f"(DATE_TRUNC('{unit}', end_moment AT TIME ZONE 'UTC'))::date"
+    counted = pull_requests_counted(query=query)
+    return _lead_time_rows(counted, fractions=fractions, group=period, grouping="ROLLUP (grp)")
+
+
+def lead_time_summaries_by_team(
+    *, query: MetricsQuery, fractions: tuple[float, ...]
+) -> list[tuple]:
+    """`lead_time_summaries` of the range per team of the PR's author (the team id first
+    instead of the period; no range row): a PR counts for each of its author's teams, and a
+    bot's PRs for none (they count in the organization line only)."""
+    counted = pull_requests_counted(query=query).filter(author__is_bot=False)
+    return _lead_time_rows(
+        counted, fractions=fractions, group="team_id", grouping="grp", team_id=F("author__teams")
+    )
+
+
+def _lead_time_rows(
+    counted: QuerySet, *, fractions: tuple[float, ...], group: str, grouping: str, **columns
+) -> list[tuple]:
+    """The rows of `lead_time_summaries`, grouped by the SQL `group` expression over the
+    counted PRs' columns (and `columns`)."""
+    counted = counted.order_by().values(
+        "end_moment",
+        "first_commit_at",
+        "opened_at",
+        "first_review_at",
+        "merged_at",
+        "shipped_at",
+        title_failed=F("title_marks_failure"),
+        **columns,
     )
     sql, params = counted.query.sql_with_params()
-    unit = _TRUNC_UNITS[query.granularity]
     spans = ", ".join(
         f"{span_seconds_sql(later, earlier)} AS {name}"
         for name, (later, earlier) in LEAD_TIME_SPANS.items()
@@ -195,14 +214,10 @@ def lead_time_summaries(*, query: MetricsQuery, fractions: tuple[float, ...]) ->
     )
     # Only constants and the ORM's own SQL are interpolated; values travel as params.
     statement = f"""
-        SELECT period, COUNT(*), COUNT(*) FILTER (WHERE shipped_at IS NULL),
+        SELECT grp, COUNT(*), COUNT(*) FILTER (WHERE shipped_at IS NULL),
             COUNT(*) FILTER (WHERE title_failed), {aggregates}
-        FROM (
-            SELECT prs.*, {spans}, (DATE_TRUNC('{unit}',
-                end_moment AT TIME ZONE 'UTC'))::date AS period
-            FROM ({sql}) AS prs
-        ) AS counted
-        GROUP BY ROLLUP (period) ORDER BY period NULLS LAST
+        FROM (SELECT prs.*, {spans}, {group} AS grp FROM ({sql}) AS prs) AS counted
+        GROUP BY {grouping} ORDER BY grp NULLS LAST
     """  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
