@@ -145,3 +145,40 @@ def deploy_time_figure(report: MetricsReport) -> dict:
         hovertemplate="%{y} h (%{text} PRs)<extra>Deploy time</extra>",
     )
     return _figure([trace], _layout(y_title="Hours") | {"showlegend": False})
+
+
+def change_failure_rate_figure(report: MetricsReport) -> dict:
+    """Change Failure Rate per period, in percent (no bar: no deployments in the period)."""
+    x = [period.isoformat() for period in report.periods]
+    periods = [report.failures.periods[period] for period in report.periods]
+    trace = {
+        "type": "bar",
+        "name": "Change failure rate",
+        "x": x,
+        "y": [None if period.rate is None else round(period.rate * 100, 1) for period in periods],
+        "customdata": x,
+        "text": [f"{period.failed} of {period.deployments}" for period in periods],
+        "textposition": "none",
+        "marker": {"color": "#e03131"},
+        "hovertemplate": "%{y}% (%{text} failed)<extra>Change failure rate</extra>",
+    }
+    layout = _layout(y_title="Failed deployments, %") | {"showlegend": False}
+    return _figure([trace], layout)
+
+
+def recovery_time_figure(report: MetricsReport) -> dict:
+    """Failed-deployment recovery time: the chosen statistic of the failures deployed in
+    each period, in hours."""
+    statistic = report.query.statistic
+    x = [period.isoformat() for period in report.periods]
+    trace = _summary_trace(
+        "bar",
+        f"Recovery time ({STATISTIC_NAMES[statistic].lower()})",
+        x,
+        [report.failures.periods[period].recovery_time for period in report.periods],
+        statistic,
+        textposition="none",
+        marker={"color": "#f76707"},
+        hovertemplate="%{y} h (%{text} recovered)<extra>Recovery time</extra>",
+    )
+    return _figure([trace], _layout(y_title="Hours") | {"showlegend": False})
