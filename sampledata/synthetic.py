@@ -6,8 +6,8 @@ with their sent SHAs. Everything derived (PR first commits, SHA matches, reposit
 default titles, attribution, shipped PRs, deploy moments) is then computed by the same
 set-based services the live paths call, over the whole organization at once.
 
-Rows are built as plain tuples and written with PostgreSQL's COPY, so the `large` scale
-(600,000 commits) loads in minutes on two cores.
+Rows are built as plain tuples and written with PostgreSQL's COPY: no model instances and
+no per-row round trips, whatever the scale.
 """
 
 import json
