@@ -12,7 +12,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
+from django.utils import timezone
+
 from metrics.query import MetricsQuery
+from metrics.selectors.data_quality import organization_first_deployed_on
 from metrics.selectors.deployments import (
     DeploymentCounts,
     deployment_counts,
@@ -82,7 +85,7 @@ class Summary:
         return getattr(self, name)
 
 
-def _summary(count: int, percentiles: list[float] | None) -> Summary:
+def summary_of(count: int, percentiles: list[float] | None) -> Summary:
     """A Summary from a count and the database's percentiles (`percentiles_sql`) of
     STATISTIC_FRACTIONS, in that order."""
     return Summary(count, *(percentiles if count else (None, None, None)))
@@ -129,6 +132,9 @@ class Frequency:
     people: int | None
     total: int
     per_week: float
+    # The days the per-week rate divides by, and the period still in progress (`rate_window`).
+    rate_window: "RateWindow | None" = None
+    in_progress: date | None = None
 
     def per_person(self, period: date) -> float | None:
         return self.deployments[period] / self.people if self.people else None
@@ -138,12 +144,52 @@ class Frequency:
         return round(self.per_week / self.people, 4) if self.people else None
 
 
+def in_progress_period(*, query: MetricsQuery, today: date) -> date | None:
+    """The period that holds today, when the range reaches today: it is still filling up,
+    so the charts draw it as in progress and the per-week rate leaves it out."""
+    if query.start <= today <= query.end:
+        return period_start(today, query.granularity)
+    return None
+
+
+@dataclass(frozen=True)
+class RateWindow:
+    start: date
+    end: date
+    # The in-progress period is left out of the days and the deployments.
+    in_progress_left_out: bool
+
+    @property
+    def days(self) -> int:
+        return max((self.end - self.start).days + 1, 0)
+
+    def per_week(self, deployments: int) -> float:
+        """deployments / (days / 7); 0 without days."""
+        return round(deployments / (self.days / 7), 4) if self.days else 0.0
+
+
+def rate_window(*, query: MetricsQuery, first_deployed_on: date | None, today: date) -> RateWindow:
+    """The days the per-week rate divides by: from the Monday of the week of the
+    organization's first deployment (or the range's start, if later) to the range's end;
+    a period still in progress (`in_progress_period`) is left out, unless no complete
+    period remains after the first deployment, when its elapsed days (today included)
+    count instead. A range that ends before the first deployment has no days."""
+    start = query.start
+    if first_deployed_on is not None:
+        start = max(start, period_start(first_deployed_on, "week"))
+    end = min(query.end, today)
+    in_progress = in_progress_period(query=query, today=today)
+    if in_progress is not None and in_progress - timedelta(days=1) >= start:
+        return RateWindow(start, in_progress - timedelta(days=1), True)
+    return RateWindow(start, end, False)
+
+
 def _zero_filled(periods: list[date], counts: dict[date, int]) -> dict[date, int]:
     return {period: counts.get(period, 0) for period in periods}
 
 
 def deployment_frequency(
-    *, query: MetricsQuery, deployments: DeploymentCounts | None = None
+    *, query: MetricsQuery, deployments: DeploymentCounts | None = None, today: date | None = None
 ) -> Frequency:
     """Deployment Frequency: counted deployments per period (UTC day, week starting
     Monday, or month), zero-filled, grouped by `deployed_at`.
@@ -159,9 +205,12 @@ def deployment_frequency(
 
     With teams selected, the selection is the deployments attributed to those teams and
     per person = those deployments / the tracked people (not bots) in those teams.
-    Deployments per week = deployments in the range / (days in the range / 7).
+    Deployments per week = the selected deployments in the rate window / (its days / 7):
+    counted from the week of the organization's first deployment, not from weeks before
+    it, and without the period still in progress (`rate_window`).
 
     `deployments`: the query's `deployment_counts`, when the caller already has them.
+    `today`: the UTC day (now, unless a test says otherwise).
     """
     periods = period_starts(query=query)
     if deployments is None:
@@ -181,6 +230,14 @@ def deployment_frequency(
     for (period, slug), count in deployments.by_team.items():
         teams[slug][period] = count
     total = sum(selected.values())
+    today = today or timezone.now().date()
+    window = rate_window(
+        query=query,
+        first_deployed_on=organization_first_deployed_on(organization=query.organization),
+        today=today,
+    )
+    in_progress = in_progress_period(query=query, today=today)
+    in_window = total - (selected.get(in_progress, 0) if window.in_progress_left_out else 0)
     return Frequency(
         periods=periods,
         deployments=_zero_filled(periods, selected),
@@ -191,7 +248,9 @@ def deployment_frequency(
         if query.teams
         else None,
         total=total,
-        per_week=deployments_per_week(total, query=query),
+        per_week=window.per_week(in_window),
+        rate_window=window,
+        in_progress=in_progress,
     )
 
 
@@ -262,7 +321,7 @@ def summaries_from_row(row: tuple) -> LeadTimePeriod:
     summaries = {}
     for index, column in enumerate(LEAD_TIME_SPANS):
         count, values = row[4 + 2 * index], row[5 + 2 * index]
-        summaries[column] = _summary(count, values)
+        summaries[column] = summary_of(count, values)
     return LeadTimePeriod(
         lead_time=summaries["total"],
         deploy_time=summaries["deploy"],
@@ -294,7 +353,7 @@ class Failures:
     periods: dict[date, FailurePeriod] = field(default_factory=dict)
 
 
-def _rate(part: int, whole: int) -> float | None:
+def rate_of(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
@@ -340,12 +399,12 @@ def change_failure_rate(
     return Failures(
         deployments=sum(counted.values()),
         failed=sum(failed.values()),
-        rate=_rate(sum(failed.values()), sum(counted.values())),
-        recovery_time=_summary(total_row[1], total_row[2]),
+        rate=rate_of(sum(failed.values()), sum(counted.values())),
+        recovery_time=summary_of(total_row[1], total_row[2]),
         unrecovered=total_row[3],
         title_rule_pull_requests=titles["total"],
         title_rule_failed=titles["failed"],
-        title_rule_rate=_rate(titles["failed"], titles["total"]),
+        title_rule_rate=rate_of(titles["failed"], titles["total"]),
         periods={
             period: _failure_period(counted[period], failed[period], recoveries.get(period))
             for period in period_starts(query=query)
@@ -359,7 +418,7 @@ def _failure_period(counted: int, failed: int, recovery_row: tuple | None) -> Fa
     return FailurePeriod(
         deployments=counted,
         failed=failed,
-        rate=_rate(failed, counted),
-        recovery_time=_summary(recovered, percentiles),
+        rate=rate_of(failed, counted),
+        recovery_time=summary_of(recovered, percentiles),
         unrecovered=unrecovered,
     )

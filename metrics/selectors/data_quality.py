@@ -1,5 +1,7 @@
 """What was received but does not count: the dashboard's data-quality panel."""
 
+from datetime import UTC, date
+
 from django.db.models import Count, F, QuerySet
 
 from deployments.models import Deployment, DeploymentCommit
@@ -38,3 +40,15 @@ def organization_has_data(*, organization: Organization) -> dict[str, bool]:
         "deployments": Deployment.objects.filter(organization=organization).exists(),
         "pull_requests": PullRequest.objects.filter(organization=organization).exists(),
     }
+
+
+def organization_first_deployed_on(*, organization) -> date | None:
+    """The UTC day of the organization's first deployment that is not a test (any
+    environment, any repository): where its data starts."""
+    first = (
+        Deployment.objects.filter(organization=organization, is_test=False)
+        .order_by("deployed_at")
+        .values_list("deployed_at", flat=True)
+        .first()
+    )
+    return first.astimezone(UTC).date() if first else None

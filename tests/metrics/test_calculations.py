@@ -185,8 +185,9 @@ def test_a_deployment_belongs_to_every_team_of_its_authors(organization, world):
     # Per person for Platform: 1 deployment / 2 tracked people (the ghost is untracked) = 0.5.
     assert platform.people == 2
     assert platform.per_person(WEEKS[1]) == 0.5
-    # Per person per week: 1 deployment / 4 weeks = 0.25, / 2 people = 0.125.
-    assert platform.per_person_per_week == 0.125
+    # Per person per week, counted from the week of the first deployment (01-12 … 02-01):
+    # 1 deployment / 3 weeks = 0.3333, / 2 people = 0.1666 (rounded down at the 4th place).
+    assert platform.per_person_per_week == 0.1666
     assert set(platform.teams) == {"platform"}
 
 
