@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from config.views import integrations
+from config.views import integrations, organization_settings
 from metrics.views import dashboard
 from organizations.login import ThrottledLoginView, admin_login
 from organizations.views import switch_organization
@@ -11,6 +11,8 @@ urlpatterns = [
     path("", dashboard, name="home"),
     path("integrations/", integrations, name="integrations"),
     path("integrations/tokens/", include("tokens.urls")),
+    path("settings/", organization_settings, name="organization_settings"),
+    path("settings/", include("organizations.urls")),
     path("", include("repositories.urls")),
     path("api/v1/", include("deployments.urls")),
     path("", include("metrics.urls")),

@@ -1,6 +1,8 @@
 from django.shortcuts import render
 
+from deployments.selectors import environment_names_seen
 from organizations.decorators import organization_required
+from organizations.selectors import contributors_for_settings, teams_with_members
 from repositories.selectors import github_webhook_for_organization
 from tokens.selectors import deployments_api_token
 
@@ -13,3 +15,23 @@ def integrations(request):
         "github_webhook": github_webhook_for_organization(organization=request.organization),
     }
     return render(request, "integrations/index.html", context)
+
+
+@organization_required
+def organization_settings(request):
+    """The organization's settings; here because it lists the environments deployments saw
+    (organizations may not import deployments). Admins change them, members read them."""
+    organization = request.organization
+    counted = list(organization.counted_environments or [])
+    seen = environment_names_seen(organization)
+    context = {
+        "environments": [
+            {"name": name, "counted": name in counted, "seen": name in seen}
+            for name in sorted({*seen, *counted})
+        ],
+        "counted_environments": counted,
+        "teams": teams_with_members(organization),
+        "contributors": contributors_for_settings(organization),
+        "can_edit": request.membership.is_admin,
+    }
+    return render(request, "organizations/settings.html", context)

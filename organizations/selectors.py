@@ -1,6 +1,7 @@
+from django.db.models import Prefetch
 from django.http import HttpRequest
 
-from organizations.models import Membership
+from organizations.models import Contributor, Membership, Organization, Team
 
 SESSION_KEY = "organization_id"
 
@@ -21,3 +22,20 @@ def membership_for_request(request: HttpRequest) -> Membership | None:
         if membership.organization_id == chosen:
             return membership
     return memberships[0] if memberships else None
+
+
+def teams_with_members(organization: Organization) -> list[Team]:
+    """The organization's teams by name, each with its contributors prefetched."""
+    members = Contributor.objects.order_by("display_name")
+    return list(
+        organization.teams.order_by("name").prefetch_related(Prefetch("contributors", members))
+    )
+
+
+def contributors_for_settings(organization: Organization) -> list[Contributor]:
+    """Every contributor of the organization with identities and teams, people before bots."""
+    return list(
+        organization.contributors.order_by("is_bot", "display_name", "pk").prefetch_related(
+            "identities", "teams"
+        )
+    )

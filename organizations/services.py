@@ -6,8 +6,16 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils.text import slugify
 
-from organizations.models import Contributor, ContributorIdentity, Membership, Organization
+from organizations.models import (
+    Contributor,
+    ContributorIdentity,
+    ContributorTeam,
+    Membership,
+    Organization,
+    Team,
+)
 from organizations.signals import contributors_changed, counted_environments_changed
 
 # Identity lookups are chunked so one statement of a large import binds few parameters.
@@ -58,6 +66,49 @@ def organization_counting_update(
     if sorted(before or ()) != sorted(organization.counted_environments):
         counted_environments_changed.send(sender=Organization, organization=organization)
     return organization
+
+
+@transaction.atomic
+def bot_names_update(*, organization: Organization, bot_names: list[str]) -> Organization:
+    """Saves the bot names (they flag authors seen from now on), keeping what counts."""
+    counted = Organization.objects.values_list("counted_environments", flat=True).get(
+        pk=organization.pk
+    )
+    return organization_counting_update(
+        organization=organization, counted_environments=counted or [], bot_names=bot_names
+    )
+
+
+@transaction.atomic
+def team_create(*, organization: Organization, name: str) -> Team:
+    """A new team; its slug (the dashboard's `team` filter) comes from the name."""
+    name, slug = name.strip()[:200], slugify(name)[:100]
+    if not name or not slug:
+        raise ValidationError("Give the team a name with at least one letter or digit.")
+    if Team.objects.filter(organization=organization, slug=slug).exists():
+        raise ValidationError(f"A team called {name!r} (slug {slug}) exists already.")
+    return Team.objects.create(organization=organization, name=name, slug=slug)
+
+
+def _same_organization(team: Team, contributor: Contributor) -> None:
+    if team.organization_id != contributor.organization_id:
+        raise ValidationError("The team and the contributor belong to different organizations.")
+
+
+@transaction.atomic
+def team_member_add(*, team: Team, contributor: Contributor) -> None:
+    """Adds a contributor to a team; attribution follows (Contributor.teams' m2m_changed)."""
+    _same_organization(team, contributor)
+    contributor.teams.add(team, through_defaults={"organization_id": team.organization_id})
+
+
+@transaction.atomic
+def team_member_remove(*, team: Team, contributor: Contributor) -> bool:
+    """Takes a contributor off a team; returns whether they were on it."""
+    _same_organization(team, contributor)
+    was_member = ContributorTeam.objects.filter(team=team, contributor=contributor).exists()
+    contributor.teams.remove(team)
+    return was_member
 
 
 @transaction.atomic

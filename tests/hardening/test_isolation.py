@@ -331,6 +331,86 @@ def case_switch_organization(world: World):
     _assert_no_marker(world.admin.get(reverse("home")))
 
 
+def case_settings(world: World):
+    response = world.admin.get(reverse("organization_settings"))
+    assert response.status_code == 200
+    _assert_no_marker(response)
+    assert world.member.get(reverse("organization_settings")).status_code == 200
+
+
+def _settings_url(name: str, *args) -> str:
+    return reverse(f"organization_settings:{name}", args=args)
+
+
+def _case_settings_form(name: str, data: dict):
+    """A settings form posted by acme changes acme only; a member is refused."""
+
+    def case(world: World):
+        assert world.member.post(_settings_url(name), data).status_code == 403
+        assert world.admin.post(_settings_url(name), data).status_code == 302
+        globex = type(world.globex).objects.get(pk=world.globex.pk)
+        assert (globex.counted_environments, globex.bot_names) == (
+            world.globex.counted_environments,
+            world.globex.bot_names,
+        )
+        assert not world.globex.teams.exclude(slug="globex-team").exists()
+        _assert_globex_untouched(world)
+
+    return case
+
+
+def _globex_team(world: World):
+    return world.globex.teams.get(slug="globex-team")
+
+
+def case_settings_team_member_add(world: World):
+    url = _settings_url("team_member_add")
+    ours = Contributor.objects.create(organization=world.acme, display_name="Ours")
+    for data in (
+        {"team": _globex_team(world).pk, "contributor": ours.pk},
+        {
+            "team": make_team(world.acme, "Acme Team").pk,
+            "contributor": world.globex_contributor.pk,
+        },
+    ):
+        assert world.admin.post(url, data).status_code == 404
+        assert world.member.post(url, data).status_code == 403
+    assert not world.globex_contributor.teams.exclude(slug="globex-team").exists()
+
+
+def case_settings_team_member_remove(world: World):
+    world.globex_contributor.teams.add(
+        _globex_team(world), through_defaults={"organization": world.globex}
+    )
+    url = _settings_url("team_member_remove", _globex_team(world).pk, world.globex_contributor.pk)
+    assert world.admin.post(url).status_code == 404
+    assert world.member.post(url).status_code == 403
+    assert world.globex_contributor.teams.filter(slug="globex-team").exists()
+
+
+def case_settings_contributors_merge(world: World):
+    ours = Contributor.objects.create(organization=world.acme, display_name="Ours")
+    url = _settings_url("contributors_merge")
+    for data in (
+        {"target": ours.pk, "other": world.globex_contributor.pk},
+        {"target": world.globex_contributor.pk, "other": ours.pk},
+    ):
+        assert world.admin.post(url, data).status_code == 404
+        assert world.member.post(url, data).status_code == 403
+    assert Contributor.objects.filter(pk=world.globex_contributor.pk).exists()
+    assert Contributor.objects.filter(pk=ours.pk).exists()
+
+
+def _case_settings_flag(name: str):
+    def case(world: World):
+        url = _settings_url(name, world.globex_contributor.pk)
+        assert world.admin.post(url).status_code == 404
+        assert world.member.post(url).status_code == 403
+        assert Contributor.objects.get(pk=world.globex_contributor.pk).is_tracked
+
+    return case
+
+
 def _case_no_tenant_data(name: str, *args):
     """Pages that show no organization data at all (authentication, API docs)."""
 
@@ -412,6 +492,30 @@ CASES = {
     "metrics/pull-requests.csv metrics_pull_requests_csv": _case_csv("metrics_pull_requests_csv"),
     "api/v1/metrics api_metrics": case_api_metrics,
     "organizations/switch/ switch_organization": case_switch_organization,
+    "settings/ organization_settings": case_settings,
+    "settings/counting/ organization_settings:counting": _case_settings_form(
+        "counting", {"environment": ["globex-prod"]}
+    ),
+    "settings/bot-names/ organization_settings:bot_names": _case_settings_form(
+        "bot_names", {"bot_names": "robot"}
+    ),
+    "settings/teams/ organization_settings:team_add": _case_settings_form(
+        "team_add", {"name": "Globex Team Two", "organization": "globex"}
+    ),
+    "settings/teams/members/ organization_settings:team_member_add": (
+        case_settings_team_member_add
+    ),
+    "settings/teams/<int:team_pk>/members/<int:contributor_pk>/remove/ "
+    "organization_settings:team_member_remove": case_settings_team_member_remove,
+    "settings/contributors/merge/ organization_settings:contributors_merge": (
+        case_settings_contributors_merge
+    ),
+    "settings/contributors/<int:pk>/untrack/ organization_settings:contributor_untrack": (
+        _case_settings_flag("contributor_untrack")
+    ),
+    "settings/contributors/<int:pk>/track/ organization_settings:contributor_track": (
+        _case_settings_flag("contributor_track")
+    ),
     "accounts/login/ login": _case_no_tenant_data("login"),
     "accounts/logout/ logout": case_logout,
     "accounts/password_change/ password_change": _case_no_tenant_data("password_change"),
