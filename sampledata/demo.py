@@ -15,7 +15,12 @@ from django.utils import timezone
 
 from deployments.recording import deployment_record
 from organizations.models import Contributor, ContributorIdentity, Membership, Organization, Team
-from organizations.services import membership_set, organization_create, user_ensure
+from organizations.services import (
+    membership_set,
+    organization_counting_update,
+    organization_create,
+    user_ensure,
+)
 from repositories.models import Commit, PullRequest, Repository
 from sampledata.generation import hours_lognormal, sha_of
 
@@ -298,5 +303,9 @@ def demo_seed(*, seed: int = 7) -> DemoResult:
         PullRequest.objects.bulk_create(pull_requests, ignore_conflicts=True, batch_size=1000)
         _link_pull_request_commits(organization, pr_commit_shas)
     if not organization.deployments.exists():
+        # Good DORA practice: only production counts (staging shows on /settings/ to add).
+        organization_counting_update(
+            organization=organization, counted_environments=["production"]
+        )
         _deployments_seed(organization, random.Random(seed + 1), now)
     return DemoResult(organization=organization, username=DEMO_USERNAME, password=DEMO_PASSWORD)

@@ -83,3 +83,17 @@ def test_seed_demo_is_idempotent(db):
     assert first["PullRequest"] >= 550
     assert "demo / shiplog-demo" in output
     assert authenticate(username="demo", password="shiplog-demo") is not None
+
+
+def test_the_demo_counts_production_only(db):
+    """Staging deploys more often than production: counting it would flatter the demo."""
+    from sampledata.demo import demo_seed
+
+    organization = demo_seed().organization
+    assert organization.counted_environments == ["production"]
+    environments = set(organization.deployments.values_list("environment_name", flat=True))
+    assert {"production", "staging"} <= environments
+    # An admin's later choice survives a second seed.
+    organization.counted_environments = ["production", "staging"]
+    organization.save()
+    assert demo_seed().organization.counted_environments == ["production", "staging"]
