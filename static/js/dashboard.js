@@ -20,7 +20,10 @@
     window.Plotly.newPlot(element, figure.data, figure.layout, config).then(() => {
       element.on("plotly_click", (event) => {
         const point = event.points && event.points[0];
-        if (point && point.customdata) drillTo(String(point.customdata).slice(0, 10));
+        // customdata is [period start, label, note] (metrics/charts.py).
+        const data = point && point.customdata;
+        const start = Array.isArray(data) ? data[0] : data;
+        if (start) drillTo(String(start).slice(0, 10));
       });
     });
   });

@@ -98,7 +98,7 @@ def test_its_figures_are_valid_plotly_figures_with_the_report_numbers(organizati
     assert frequency["Team web"]["y"][:4] == [1, 1, 1, 0]
     assert frequency["Team api"]["y"][:4] == [1, 1, 0, 0]
     assert frequency["Organization"]["y"][:4] == [2, 2, 1, 0]
-    assert frequency["Team web"]["customdata"][0] == "2026-01-05"
+    assert frequency["Team web"]["customdata"][0] == ["2026-01-05", "Mon 5 Jan 2026", ""]
     # First commits are all 01-04 09:00; the PRs deployed on day N end at 01-05 09:00 + N.
     lead_time = charts["lead_time"]["data"][-1]
     assert lead_time["y"][:3] == [24.0, 48.0, 72.0]
