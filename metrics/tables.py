@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Case, F, QuerySet, TextField, Value, When
+from django.db.models import Case, F, Prefetch, QuerySet, TextField, Value, When
 from django.db.models.functions import Concat, Left, NullIf
 from django.db.models.lookups import In
 from django.utils.functional import cached_property
@@ -23,6 +23,7 @@ from metrics.selectors.drilldowns import (
 from metrics.selectors.pull_requests import LEAD_TIME_SPANS, lead_time_seconds
 from metrics.selectors.status import ORGANIZATION_LINE, Status
 from metrics.selectors.teams import deployment_team_names, team_names_joined
+from repositories.models import PullRequest
 
 PAGE_SIZE = 20
 # Rows per streamed chunk of a CSV.
@@ -109,13 +110,32 @@ def deployments_page(
     `count`: how many the query selects, when the caller knows."""
     _, order = sort_order(sort, DEPLOYMENT_SORTS, "-deployed")
     query = query_for_drilldown(query)
-    queryset = deployments_table(query=query).order_by(*order)
+    # The PRs each row expands to, read for the whole page at once.
+    shipped = Prefetch(
+        "pull_requests",
+        queryset=PullRequest.objects.select_related("repository").order_by("number"),
+    )
+    queryset = deployments_table(query=query).prefetch_related(shipped).order_by(*order)
     result = CountedPaginator(queryset, PAGE_SIZE, count=count).get_page(page)
     teams = _teams_by_deployment(query, [deployment.pk for deployment in result.object_list])
     for deployment in result.object_list:
         deployment.teams = teams.get(deployment.pk, [])
         deployment.reason = deployment_reason(deployment.status)
+        deployment.commit_links = _commit_links(deployment)
     return result
+
+
+COMMITS_SHOWN = 5
+
+
+def _commit_links(deployment) -> list[tuple[str, str | None]]:
+    """The first SHAs sent, short, each with its URL on the code host when the repository
+    is known."""
+    repository = deployment.repository
+    return [
+        (sha[:7], repository.commit_url(sha) if repository else None)
+        for sha in deployment.shas[:COMMITS_SHOWN]
+    ]
 
 
 @dataclass(frozen=True)

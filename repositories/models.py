@@ -30,6 +30,14 @@ class Repository(models.Model):
     def __str__(self) -> str:
         return self.full_name
 
+    @property
+    def html_url(self) -> str:
+        """The repository on its code host: GitHub, the only host we import from, by name."""
+        return f"https://github.com/{self.full_name}"
+
+    def commit_url(self, sha: str) -> str:
+        return f"{self.html_url}/commit/{sha}"
+
 
 class Commit(models.Model):
     # Denormalised so a deployment's SHAs are matched with one indexed lookup per org.
@@ -167,6 +175,10 @@ class PullRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.repository.full_name}#{self.number}"
+
+    @property
+    def html_url(self) -> str:
+        return f"{self.repository.html_url}/pull/{self.number}"
 
 
 class GitHubWebhook(models.Model):

@@ -54,3 +54,9 @@ def statistic(summary, name: str) -> float | None:
 @register.filter
 def statistic_label(name: str) -> str:
     return STATISTIC_LABELS.get(name, name)
+
+
+@register.filter
+def commit_url(repository, sha: str) -> str:
+    """The commit on the repository's code host (`Repository.commit_url`)."""
+    return repository.commit_url(sha)
