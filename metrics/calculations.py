@@ -237,7 +237,6 @@ def deployment_frequency(
         today=today,
     )
     in_progress = in_progress_period(query=query, today=today)
-    in_window = total - (selected.get(in_progress, 0) if window.in_progress_left_out else 0)
     return Frequency(
         periods=periods,
         deployments=_zero_filled(periods, selected),
@@ -248,15 +247,19 @@ def deployment_frequency(
         if query.teams
         else None,
         total=total,
-        per_week=window.per_week(in_window),
+        per_week=per_week_in_window(selected, window=window, in_progress=in_progress),
         rate_window=window,
         in_progress=in_progress,
     )
 
 
-def deployments_per_week(deployments: int, *, query: MetricsQuery) -> float:
-    """Deployments per week over the query's range: deployments / (days in the range / 7)."""
-    return round(deployments / (query.days / 7), 4)
+def per_week_in_window(
+    counts: dict[date, int], *, window: RateWindow, in_progress: date | None
+) -> float:
+    """Deployments per week of a line's counts per period (the selection's, a team's): those
+    in the rate window / (its days / 7), the period in progress left out when it is."""
+    left_out = counts.get(in_progress, 0) if window.in_progress_left_out else 0
+    return window.per_week(sum(counts.values()) - left_out)
 
 
 @dataclass

@@ -3,13 +3,15 @@
 from django.http import HttpRequest, QueryDict
 
 from metrics import charts, tables
+from metrics.previous_period import previous_report, tile_changes
 from metrics.query import MetricsQuery
 from metrics.report import data_quality, report_started
 from metrics.selectors.data_quality import organization_has_data
 from metrics.selectors.pull_requests import with_undeployed_repositories
+from metrics.team_comparison import team_comparison
 
 CURL_EXAMPLE = """curl --fail-with-body -X POST {base}/api/v1/deployments \\
-  -H "Authorization: Bearer $SHIPLOG_TOKEN" \\
+  -H "Authorization: Bearer $SHIPLOG_API_TOKEN" \\
   -H "Content-Type: application/json" \\
   -d '{{"commitSha": "'"$GITHUB_SHA"'", "environmentName": "production"}}'"""
 
@@ -38,6 +40,8 @@ def dashboard_context(*, query: MetricsQuery, params: QueryDict) -> dict:
         count=quality.received if whole_range else None,
     )
     report = started.finished()
+    # The same report over the same-length range before: each tile's change (issue 18 #6).
+    previous = previous_report(query)
     return {
         "empty": False,
         "has_data": has_data,
@@ -48,7 +52,14 @@ def dashboard_context(*, query: MetricsQuery, params: QueryDict) -> dict:
             "frequency": charts.deployment_frequency_figure(report, team_names),
             "lead_time": charts.lead_time_figure(report),
             "deploy_time": charts.deploy_time_figure(report),
+            "change_failure_rate": charts.change_failure_rate_figure(report),
+            "recovery_time": charts.recovery_time_figure(report),
         },
+        "changes": tile_changes(report, previous),
+        "previous": previous,
+        "team_comparison": team_comparison(
+            query=query, frequency=report.frequency, team_names=team_names
+        ),
         "drilldown": tables.query_for_drilldown(query),
         "deployments": deployments,
         "pull_requests": tables.pull_requests_page(

@@ -170,7 +170,7 @@ def team_failure_counts(*, query: MetricsQuery, slugs: dict[int, str]) -> dict[s
         team_rows(query=query, slugs=slugs)
         .order_by()
         .values_list("team_id")
-        .annotate(count=Count("*"), failed=Count("*", filter=Q(deployment__marks_failure=True)))
+        .annotate(count=Count("*"), failed=Count("pk", filter=Q(deployment__marks_failure=True)))
     )
     return {slugs[team_id]: (count, failed) for team_id, count, failed in grouped}
 
