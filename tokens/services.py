@@ -70,14 +70,14 @@ def token_generate(
 
 @transaction.atomic
 def deployments_api_token_connect(
-    *, organization: Organization, created_by
+    *, organization: Organization, created_by, scopes: list[str] | None = None
 ) -> tuple[ApiToken, str]:
     """The card's Connect: refuses a second active token (double click, two open tabs)."""
     # Locking the organization row serialises concurrent Connects for the same organization.
     Organization.objects.select_for_update().get(pk=organization.pk)
     if ApiToken.objects.filter(organization=organization, revoked_at__isnull=True).exists():
         raise TokenAlreadyActive
-    return token_generate(organization=organization, created_by=created_by)
+    return token_generate(organization=organization, created_by=created_by, scopes=scopes)
 
 
 def _revoke_now(*, token: ApiToken, revoked_by) -> bool:
@@ -100,15 +100,19 @@ def token_revoke(*, token: ApiToken, revoked_by=None) -> ApiToken:
 
 
 @transaction.atomic
-def token_regenerate(*, token: ApiToken, regenerated_by=None) -> tuple[ApiToken, str]:
-    """Revoke `token` and issue a replacement with the same name and scopes."""
+def token_regenerate(
+    *, token: ApiToken, regenerated_by=None, scopes: list[str] | None = None
+) -> tuple[ApiToken, str]:
+    """Revoke `token` and issue a replacement with the same name, and the same scopes unless
+    `scopes` are given."""
+    scopes = list(token.scopes) if scopes is None else _scopes_clean(scopes)
     if not _revoke_now(token=token, revoked_by=regenerated_by):
         raise TokenAlreadyRevoked
     _event_record(token=token, action=TokenEvent.Action.REVOKED, actor=regenerated_by)
     new_token, plaintext = _token_create(
         organization=token.organization,
         name=token.name,
-        scopes=list(token.scopes),
+        scopes=scopes,
         created_by=regenerated_by,
     )
     _event_record(token=new_token, action=TokenEvent.Action.REGENERATED, actor=regenerated_by)

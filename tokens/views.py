@@ -1,6 +1,7 @@
 """The Deployments API card's actions. One view per action; the plaintext is in one response."""
 
 from django.contrib import messages
+from django.core.exceptions import BadRequest
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
@@ -8,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from organizations.decorators import organization_admin_required
 from organizations.throttling import management_throttled
+from tokens.models import Scope
 from tokens.selectors import api_token_for_organization
 from tokens.services import (
     TokenAlreadyActive,
@@ -18,6 +20,22 @@ from tokens.services import (
 )
 
 DEPLOYMENTS_API_PATH = "/api/v1/deployments"
+METRICS_API_PATH = "/api/v1/metrics"
+# The modal's choice: what CI needs to record deployments, or a read-only metrics token.
+ACCESS_SCOPES = {
+    "deployments": [Scope.DEPLOYMENTS_WRITE.value, Scope.DEPLOYMENTS_READ.value],
+    "metrics": [Scope.METRICS_READ.value],
+}
+
+
+def _scopes_chosen(request, default: list[str] | None) -> list[str] | None:
+    """The posted `access` choice's scopes; none posted keeps `default`; anything else 400."""
+    access = request.POST.get("access")
+    if access is None:
+        return default
+    if access not in ACCESS_SCOPES:
+        raise BadRequest(f"access must be one of {sorted(ACCESS_SCOPES)}.")
+    return ACCESS_SCOPES[access]
 
 
 def _token_or_404(request, pk: int):
@@ -35,6 +53,8 @@ def _reveal(request, token, plaintext: str) -> HttpResponse:
         "token": token,
         "plaintext": plaintext,
         "api_url": request.build_absolute_uri(DEPLOYMENTS_API_PATH),
+        "metrics_url": request.build_absolute_uri(METRICS_API_PATH),
+        "metrics_only": token.scopes == ACCESS_SCOPES["metrics"],
         "in_dialog": in_dialog,
     }
     template = "tokens/_token_reveal.html" if in_dialog else "tokens/token_reveal.html"
@@ -52,7 +72,9 @@ def _conflict(message: str) -> HttpResponse:
 def token_generate_view(request):
     try:
         token, plaintext = deployments_api_token_connect(
-            organization=request.organization, created_by=request.user
+            organization=request.organization,
+            created_by=request.user,
+            scopes=_scopes_chosen(request, None),
         )
     except TokenAlreadyActive:
         return _conflict("This organization already has an active token. Reload the page.")
@@ -65,8 +87,9 @@ def token_generate_view(request):
 @management_throttled("api-token")
 def token_regenerate_view(request, pk: int):
     try:
+        token = _token_or_404(request, pk)
         token, plaintext = token_regenerate(
-            token=_token_or_404(request, pk), regenerated_by=request.user
+            token=token, regenerated_by=request.user, scopes=_scopes_chosen(request, None)
         )
     except TokenAlreadyRevoked:
         return _conflict("This token was already revoked. Reload the page.")

@@ -146,3 +146,37 @@ def test_a_member_sees_the_status_but_no_buttons(page, login, member, organizati
 def test_anonymous_visitors_are_sent_to_login(page, db):
     page.goto("/integrations/")
     assert "/accounts/login/" in page.url
+
+
+def test_an_admin_issues_a_read_only_metrics_token(page, login, admin, screenshot, live_server):
+    login(admin, next_path="/integrations/")
+    _card(page).get_by_role("button", name="Connect").click()
+    connect = page.locator("#connect-token-dialog")
+    connect.get_by_label("Read metrics only").check()
+    screenshot("connect-modal-metrics-choice")
+    connect.get_by_role("button", name="Generate Token").click()
+    token = _reveal_token(page, connect)
+    assert "metrics:read" in connect.inner_text()
+    example = connect.locator("#metrics-example").inner_text()
+    assert "Bearer $SHIPLOG_API_TOKEN" in example
+    assert f"{live_server.url}/api/v1/metrics" in example
+    assert not connect.locator("#curl-example").count()
+    screenshot("metrics-token-revealed")
+    url, headers = f"{live_server.url}/api/v1/metrics", {"Authorization": f"Bearer {token}"}
+    request = urllib.request.Request(url, headers=headers)  # noqa: S310 - the live server
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        assert response.status == 200
+    assert _api(live_server, "POST", token) == 403
+    assert ApiToken.objects.get(revoked_at__isnull=True).scopes == ["metrics:read"]
+
+    # Regenerating offers the same choice, preselected; switching gives a CI token.
+    connect.get_by_role("button", name="Done").click()
+    page.wait_for_selector("#deployments-api-card[data-token-state=connected]")
+    _card(page).get_by_role("button", name="Configure").click()
+    configure = page.locator("#configure-token-dialog")
+    assert configure.get_by_label("Read metrics only").is_checked()
+    configure.get_by_label("Record deployments").check()
+    page.once("dialog", lambda dialog: dialog.accept())
+    configure.get_by_role("button", name="Regenerate token").click()
+    new_token = _reveal_token(page, configure)
+    assert _api(live_server, "POST", new_token) == 201

@@ -192,3 +192,53 @@ def test_the_card_says_when_the_token_was_last_used(admin_client, organization):
     assert "just now" in _card(admin_client.get(reverse("integrations")))
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now() - timedelta(hours=3))
     assert "3\xa0hours ago" in _card(admin_client.get(reverse("integrations")))
+
+
+def test_the_connect_modal_offers_a_read_only_metrics_token(admin_client):
+    html = _card(admin_client.get(reverse("integrations")))
+    assert 'name="access" value="deployments" checked' in html
+    assert 'name="access" value="metrics"' in html
+
+
+def test_generate_issues_a_metrics_read_token_when_chosen(admin_client):
+    response = admin_client.post(reverse("tokens:generate"), {"access": "metrics"}, **FETCH)
+    assert response.status_code == 200
+    token = api_token_by_plaintext(plaintext=_plaintext_from(response))
+    assert token.scopes == ["metrics:read"]
+    html = response.content.decode()
+    assert 'curl --fail-with-body -H "Authorization: Bearer $SHIPLOG_API_TOKEN"' in html
+    assert "http://testserver/api/v1/metrics?weeks=12" in html
+    assert "/api/v1/deployments" not in html
+
+
+def test_generate_with_the_deployments_choice_gives_the_ci_scopes(admin_client):
+    response = admin_client.post(reverse("tokens:generate"), {"access": "deployments"}, **FETCH)
+    token = api_token_by_plaintext(plaintext=_plaintext_from(response))
+    assert token.scopes == ["deployments:write", "deployments:read"]
+
+
+def test_it_rejects_an_unknown_access_choice(admin_client, organization):
+    response = admin_client.post(reverse("tokens:generate"), {"access": "admin"}, **FETCH)
+    assert response.status_code == 400
+    assert not ApiToken.objects.filter(organization=organization).exists()
+
+
+def test_regenerate_can_switch_a_token_to_metrics_only(admin_client, admin, organization):
+    token, _ = token_generate(organization=organization, created_by=admin)
+    url = reverse("tokens:regenerate", args=[token.pk])
+    response = admin_client.post(url, {"access": "metrics"}, **FETCH)
+    assert api_token_by_plaintext(plaintext=_plaintext_from(response)).scopes == ["metrics:read"]
+    card = _card(admin_client.get(reverse("integrations")))
+    assert 'name="access" value="metrics" checked' in card
+
+
+def test_regenerate_without_a_choice_keeps_the_scopes(admin_client, admin, organization):
+    token, _ = token_generate(organization=organization, scopes=["metrics:read"])
+    response = admin_client.post(reverse("tokens:regenerate", args=[token.pk]), **FETCH)
+    assert api_token_by_plaintext(plaintext=_plaintext_from(response)).scopes == ["metrics:read"]
+
+
+def test_the_empty_dashboard_snippet_uses_the_readmes_variable(admin_client):
+    html = admin_client.get(reverse("home")).content.decode()
+    assert "Bearer $SHIPLOG_API_TOKEN" in html
+    assert "$SHIPLOG_TOKEN" not in html

@@ -13,3 +13,9 @@ def ago(moment: datetime) -> str:
     if timezone.now() - moment < timedelta(minutes=1):
         return "just now"
     return f"{timesince(moment)} ago"
+
+
+@register.filter
+def token_access(token) -> str:
+    """The connect modal's access choice a token was issued with: "metrics" or "deployments"."""
+    return "metrics" if list(token.scopes) == ["metrics:read"] else "deployments"
