@@ -4,8 +4,9 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from metrics.comparison_payload import metrics_payload
 from metrics.filters import MetricsFilterSet
-from metrics.report import metrics_report, report_payload
+from metrics.report import metrics_report
 from metrics.schema import ERROR_RESPONSES
 from metrics.serializers import MetricsResponseSerializer
 from organizations.selectors import membership_for_request
@@ -76,4 +77,4 @@ class MetricsApi(APIView):
             raise ValidationError(
                 {field: list(messages) for field, messages in filterset.form.errors.items()}
             )
-        return Response(report_payload(metrics_report(query=filterset.query)))
+        return Response(metrics_payload(report=metrics_report(query=filterset.query)))

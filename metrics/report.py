@@ -118,7 +118,7 @@ def data_quality(*, query: MetricsQuery, frequency: Frequency) -> DataQuality:
     )
 
 
-def _summary_payload(summary: Summary) -> dict:
+def summary_payload(summary: Summary) -> dict:
     return {
         "count": summary.count,
         "median": summary.median,
@@ -142,16 +142,16 @@ def report_payload(report: MetricsReport) -> dict:
         "totals": {
             "deployments": frequency.total,
             "deploymentsPerWeek": frequency.per_week,
-            "changeLeadTime": _summary_payload(lead_times.lead_time),
-            "deployTime": _summary_payload(lead_times.deploy_time),
+            "changeLeadTime": summary_payload(lead_times.lead_time),
+            "deployTime": summary_payload(lead_times.deploy_time),
             "leadTimeParts": {
-                _camel(part): _summary_payload(summary)
+                _camel(part): summary_payload(summary)
                 for part, summary in lead_times.parts.items()
             },
             "mergeBasedPullRequests": lead_times.merge_based,
             "changeFailureRate": failures.rate,
             "failedDeployments": failures.failed,
-            "recoveryTime": _summary_payload(failures.recovery_time),
+            "recoveryTime": summary_payload(failures.recovery_time),
             "unrecoveredFailures": failures.unrecovered,
             "pullRequestTitleFailureRate": failures.title_rule_rate,
             "bands": {_camel(metric): band for metric, band in report.bands.items()},
@@ -161,8 +161,11 @@ def report_payload(report: MetricsReport) -> dict:
                 "periodStart": period.isoformat(),
                 "deployments": frequency.deployments[period],
                 "deploymentsPerPerson": frequency.per_person(period),
-                "changeLeadTime": _summary_payload(lead_times.periods[period].lead_time),
-                "deployTime": _summary_payload(lead_times.periods[period].deploy_time),
+                "changeLeadTime": summary_payload(lead_times.periods[period].lead_time),
+                "deployTime": summary_payload(lead_times.periods[period].deploy_time),
+                "changeFailureRate": failures.periods[period].rate,
+                "failedDeployments": failures.periods[period].failed,
+                "recoveryTime": summary_payload(failures.periods[period].recovery_time),
             }
             for period in report.periods
         ],

@@ -50,6 +50,42 @@ class PeriodSerializer(serializers.Serializer):
     )
     changeLeadTime = SummarySerializer()
     deployTime = SummarySerializer()
+    changeFailureRate = serializers.FloatField(
+        allow_null=True, help_text="Failed / counted deployments deployed in the period."
+    )
+    failedDeployments = serializers.IntegerField()
+    recoveryTime = SummarySerializer(help_text="Of the failures deployed in the period.")
+
+
+class PreviousSerializer(serializers.Serializer):
+    from_ = serializers.DateField()
+    to = serializers.DateField()
+    totals = TotalsSerializer(help_text="The same keys as the range's own totals.")
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = fields.pop("from_")
+        return fields
+
+
+class TeamBandsSerializer(serializers.Serializer):
+    deploymentFrequency = serializers.CharField(allow_null=True)
+    changeLeadTime = serializers.CharField(allow_null=True)
+    changeFailureRate = serializers.CharField(allow_null=True)
+    recoveryTime = serializers.CharField(allow_null=True)
+
+
+class TeamSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    deployments = serializers.IntegerField(help_text="The team's counted deployments.")
+    deploymentsPerWeek = serializers.FloatField()
+    changeLeadTime = SummarySerializer(help_text="PRs authored by the team's people.")
+    changeFailureRate = serializers.FloatField(allow_null=True)
+    failedDeployments = serializers.IntegerField()
+    recoveryTime = SummarySerializer()
+    unrecoveredFailures = serializers.IntegerField()
+    bands = TeamBandsSerializer(help_text="DORA 2023 bands of the team's medians.")
 
 
 class ExcludedSerializer(serializers.Serializer):
@@ -68,6 +104,12 @@ class MetricsResponseSerializer(serializers.Serializer):
     totals = TotalsSerializer()
     series = PeriodSerializer(many=True)
     excluded = ExcludedSerializer()
+    previous = PreviousSerializer(
+        help_text="The same-length range right before, with the same filters."
+    )
+    teams = TeamSerializer(
+        many=True, help_text="Each team's keys for the range (the selected ones)."
+    )
 
     def get_fields(self):
         fields = super().get_fields()

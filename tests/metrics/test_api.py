@@ -3,6 +3,7 @@
 import pytest
 from rest_framework.test import APIClient
 
+from metrics.comparison_payload import comparison_payload
 from metrics.report import report_payload
 from tests.metrics.test_pages import RANGE, build_history
 from tokens.services import token_generate, token_revoke
@@ -60,7 +61,10 @@ def test_it_agrees_with_the_dashboard(organization, history, member_client):
     page = member_client.get(f"/?{query}")
     api = bearer(organization).get(f"{URL}?{query}")
 
-    assert api.json() == report_payload(page.context["report"])
+    context = page.context
+    assert api.json() == report_payload(context["report"]) | comparison_payload(
+        previous=context["previous"], teams=context["team_comparison"]
+    )
 
 
 def test_a_logged_in_member_may_read_it_without_a_token(organization, history, member_client):
