@@ -76,6 +76,8 @@ class Change:
         """The change as the tile writes it: +0.50, −2h 10m, +5.0 pp."""
         if self.delta is None:
             return ""
+        if self.delta == 0:
+            return "no change"
         sign = "+" if self.delta > 0 else "−" if self.delta < 0 else "±"
         size = abs(self.delta)
         kind = TILE_KINDS[self.metric]
@@ -96,7 +98,9 @@ class Change:
             return "No data in the previous period"
         if self.direction is None:
             return f"No data in this period; previous period {self.previous_text}"
-        verb = {"up": "Up", "down": "Down", "same": "Unchanged"}[self.direction]
+        if self.direction == "same":
+            return f"Unchanged from {self.previous_text}"
+        verb = {"up": "Up", "down": "Down"}[self.direction]
         judgement = {"better": ", better", "worse": ", worse", "neutral": ""}[self.tone]
         return f"{verb} {self.delta_text.lstrip('+−±')} from {self.previous_text}{judgement}"
 

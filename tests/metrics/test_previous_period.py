@@ -125,6 +125,12 @@ def test_whether_up_is_good_depends_on_the_metric(metric, current, previous, arr
     assert (change.arrow, change.tone) == (arrow, tone)
 
 
+def test_an_unchanged_value_says_so():
+    change = Change("recovery_time", HOUR, HOUR)
+
+    assert (change.delta_text, change.description) == ("no change", "Unchanged from 1h")
+
+
 def test_a_change_without_a_previous_value_has_no_arrow():
     change = Change("change_lead_time", DAY, None)
 
