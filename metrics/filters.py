@@ -4,6 +4,7 @@ The same query string means the same numbers everywhere: every entry point valid
 request with `MetricsFilterSet` and hands its `query` to the calculations.
 """
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import django_filters
@@ -53,6 +54,108 @@ class QuickSelectMultiple(forms.SelectMultiple):
         )
 
 
+class PickerCheckboxes(forms.SelectMultiple):
+    """A searchable list of checkboxes in a <details> (static/js/dashboard.js filters it as
+    you type): scales to hundreds of repositories, needs no Ctrl-click, and submits the
+    same `name=value` pairs as a <select multiple>, with or without JavaScript."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        options = [
+            option
+            for _group, group_options, _index in widget["optgroups"]
+            for option in group_options
+        ]
+        chosen = [option["label"] for option in options if option["selected"]]
+        summary = (
+            "All" if not chosen else chosen[0] if len(chosen) == 1 else f"{len(chosen)} selected"
+        )
+        boxes = format_html_join(
+            "",
+            '<label class="picker-option"><input type="checkbox" name="{}" value="{}"{}> '
+            "<span>{}</span></label>",
+            (
+                (name, option["value"], " checked" if option["selected"] else "", option["label"])
+                for option in options
+            ),
+        )
+        search = format_html(
+            '<input type="search" class="picker-search" placeholder="Search…" '
+            'aria-label="Search {}">',
+            name,
+        )
+        empty = format_html('<p class="meta picker-empty">{}</p>', "None seen yet.")
+        return format_html(
+            '<details class="picker" data-picker id="picker-{}"><summary>'
+            '<span class="picker-summary" data-all="All">{}</span></summary>'
+            '<div class="picker-panel">{}<div class="picker-options">{}</div></div></details>',
+            name,
+            summary,
+            search if len(options) > 6 else "",
+            boxes if options else empty,
+        )
+
+
+@dataclass(frozen=True)
+class FilterChip:
+    """An active filter, and the dashboard URL without it (every other filter kept)."""
+
+    name: str
+    label: str
+    url: str
+
+
+CHIP_NAMES = {"repository": "Repository", "team": "Team", "environment": "Environment"}
+CHIP_NAMES |= {"tag": "Tag", "period": "Period", "statistic": "Statistic"}
+CHIP_NAMES |= {"granularity": "By", "weeks": "Range"}
+# Leaving a table's page or sort is not a filter; a new selection starts on page one.
+NOT_KEPT = ("dpage", "ppage")
+
+
+def filter_chips(filterset: "MetricsFilterSet", params: QueryDict) -> list[FilterChip]:
+    """The filters that differ from the defaults, each a chip whose link removes it."""
+    fields = filterset.form.fields
+    labels = {name: dict(fields[name].choices) for name in ("team", "statistic", "granularity")}
+    chips = []
+    for name in ("repository", "team", "environment", "tag"):
+        for value in params.getlist(name):
+            label = labels.get(name, {}).get(value, value)
+            chips.append(
+                FilterChip(name, f"{CHIP_NAMES[name]}: {label}", _without(params, name, value))
+            )
+    if params.get("weeks") == "custom" or (params.get("from") or params.get("to")):
+        span = f"{params.get('from', '…')} – {params.get('to', '…')}"
+        chips.append(
+            FilterChip("weeks", f"Range: {span}", _without(params, "weeks", None, "from", "to"))
+        )
+    elif params.get("weeks") and params["weeks"] != str(DEFAULT_WEEKS):
+        chips.append(
+            FilterChip("weeks", f"Range: last {params['weeks']} weeks", _without(params, "weeks"))
+        )
+    for name, default in (("granularity", "week"), ("statistic", "median")):
+        if params.get(name) and params[name] != default:
+            label = labels[name].get(params[name], params[name])
+            chips.append(FilterChip(name, f"{CHIP_NAMES[name]}: {label}", _without(params, name)))
+    if params.get("period"):
+        chips.append(
+            FilterChip("period", f"Period: {params['period']}", _without(params, "period"))
+        )
+    return chips
+
+
+def _without(params: QueryDict, name: str, value: str | None = None, *also: str) -> str:
+    """`params` as a query string without `name` (only its `value`, when given)."""
+    kept = params.copy()
+    for key in (*NOT_KEPT, *also):
+        kept.pop(key, None)
+    if value is None:
+        kept.pop(name, None)
+    else:
+        kept.setlist(name, [other for other in kept.getlist(name) if other != value])
+    encoded = kept.urlencode()
+    return f"?{encoded}" if encoded else "?"
+
+
 class AnyMultipleChoiceField(django_filters.fields.MultipleChoiceField):
     """Tags are free-form: offer the recent ones, accept any short string."""
 
@@ -95,14 +198,12 @@ def _range(cleaned: dict, *, today: date) -> tuple[date, date]:
 
 class MetricsFilterSet(django_filters.FilterSet):
     weeks = django_filters.ChoiceFilter(choices=RANGES, label="Date range", empty_label=None)
-    repository = django_filters.MultipleChoiceFilter(
-        label="Repositories", widget=QuickSelectMultiple
-    )
-    team = django_filters.MultipleChoiceFilter(label="Teams", widget=QuickSelectMultiple)
+    repository = django_filters.MultipleChoiceFilter(label="Repositories", widget=PickerCheckboxes)
+    team = django_filters.MultipleChoiceFilter(label="Teams", widget=PickerCheckboxes)
     environment = django_filters.MultipleChoiceFilter(
-        label="Environments", widget=QuickSelectMultiple
+        label="Environments", widget=PickerCheckboxes
     )
-    tag = TagFilter(label="Tags", widget=QuickSelectMultiple)
+    tag = TagFilter(label="Tags", widget=PickerCheckboxes)
     granularity = django_filters.ChoiceFilter(choices=GRANULARITIES, empty_label=None)
     statistic = django_filters.ChoiceFilter(choices=STATISTICS, empty_label=None)
     period = django_filters.DateFilter(

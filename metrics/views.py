@@ -3,7 +3,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from metrics import tables
-from metrics.filters import MetricsFilterSet
+from metrics.filters import MetricsFilterSet, filter_chips
 from metrics.pages import connect_example, dashboard_context
 from organizations.decorators import organization_required
 
@@ -13,6 +13,7 @@ from organizations.decorators import organization_required
 def dashboard(request):
     filterset = MetricsFilterSet(request.GET, organization=request.organization)
     context = {"filterset": filterset, "connect_example": connect_example(request)}
+    context["chips"] = filter_chips(filterset, request.GET)
     if not filterset.is_valid():
         return render(request, "metrics/dashboard.html", context, status=400)
     context |= dashboard_context(query=filterset.query, params=request.GET)

@@ -40,3 +40,42 @@
     sync();
   }
 })();
+
+// Pickers (metrics.filters.PickerCheckboxes): type to narrow the list; the summary says
+// what is chosen; Escape or a click elsewhere closes an open one.
+(function () {
+  "use strict";
+  const pickers = document.querySelectorAll("[data-picker]");
+
+  function summarize(picker) {
+    const chosen = [...picker.querySelectorAll("input[type=checkbox]:checked")];
+    const text = chosen.length === 0 ? "All"
+      : chosen.length === 1 ? chosen[0].parentElement.textContent.trim()
+      : `${chosen.length} selected`;
+    picker.querySelector(".picker-summary").textContent = text;
+  }
+
+  pickers.forEach((picker) => {
+    const search = picker.querySelector(".picker-search");
+    if (search) {
+      search.addEventListener("input", () => {
+        const needle = search.value.trim().toLowerCase();
+        picker.querySelectorAll(".picker-option").forEach((option) => {
+          option.hidden = needle !== "" && !option.textContent.toLowerCase().includes(needle);
+        });
+      });
+      picker.addEventListener("toggle", () => { if (picker.open) search.focus(); });
+    }
+    picker.addEventListener("change", () => summarize(picker));
+    picker.addEventListener("keydown", (event) => {
+      if (event.key === "Escape" && picker.open) {
+        picker.open = false;
+        picker.querySelector("summary").focus();
+      }
+    });
+  });
+
+  document.addEventListener("click", (event) => {
+    pickers.forEach((picker) => { if (picker.open && !picker.contains(event.target)) picker.open = false; });
+  });
+})();

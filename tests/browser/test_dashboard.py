@@ -39,7 +39,8 @@ def test_a_manager_filters_and_drills_into_a_day(page, login, member, organizati
     _wait_for_charts(page)
     assert len(_deployment_titles(page)) == 5
 
-    page.select_option("select[name=repository]", ["acme/web"])
+    page.click("#picker-repository summary")
+    page.check("#picker-repository input[value='acme/web']")
     page.click("#filters button[type=submit]")
     page.wait_for_url("**repository=acme%2Fweb**")
     _wait_for_charts(page)
