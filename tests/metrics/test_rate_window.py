@@ -3,6 +3,8 @@ without the period still in progress (`metrics.calculations.rate_window`)."""
 
 from datetime import date, timedelta
 
+from django.utils import timezone
+
 from metrics.calculations import deployment_frequency
 from tests.metrics import test_calculations
 from tests.metrics.helpers import at, make_query
@@ -76,3 +78,13 @@ def test_a_range_before_the_first_deployment_has_no_rate(organization, world):
     query = make_query(organization, "2026-01-05", "2026-02-01")
 
     assert deployment_frequency(query=query, today=date(2026, 3, 4)).per_week == 0.0
+
+
+def test_the_frequency_tile_says_which_days_its_rate_counts(organization, world, member_client):
+    # The first deployment 9 days ago: a complete week lies between it and this one.
+    deploy(world, organization, world["ada"], timezone.now() - timedelta(days=9))
+
+    content = member_client.get("/?weeks=26").content.decode()
+
+    assert "from the first deployment's week" in content
+    assert "the week in progress is left out" in content
