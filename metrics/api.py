@@ -6,7 +6,6 @@ from rest_framework.views import APIView
 
 from metrics.comparison_payload import metrics_payload
 from metrics.filters import MetricsFilterSet
-from metrics.report import metrics_report
 from metrics.schema import ERROR_RESPONSES
 from metrics.serializers import MetricsResponseSerializer
 from organizations.selectors import membership_for_request
@@ -77,4 +76,4 @@ class MetricsApi(APIView):
             raise ValidationError(
                 {field: list(messages) for field, messages in filterset.form.errors.items()}
             )
-        return Response(metrics_payload(report=metrics_report(query=filterset.query)))
+        return Response(metrics_payload(query=filterset.query))

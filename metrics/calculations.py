@@ -135,6 +135,8 @@ class Frequency:
     # The days the per-week rate divides by, and the period still in progress (`rate_window`).
     rate_window: "RateWindow | None" = None
     in_progress: date | None = None
+    # The organization's first deployment, where the rate window may start.
+    first_deployed_on: date | None = None
 
     def per_person(self, period: date) -> float | None:
         return self.deployments[period] / self.people if self.people else None
@@ -189,7 +191,11 @@ def _zero_filled(periods: list[date], counts: dict[date, int]) -> dict[date, int
 
 
 def deployment_frequency(
-    *, query: MetricsQuery, deployments: DeploymentCounts | None = None, today: date | None = None
+    *,
+    query: MetricsQuery,
+    deployments: DeploymentCounts | None = None,
+    today: date | None = None,
+    of: "Frequency | None" = None,
 ) -> Frequency:
     """Deployment Frequency: counted deployments per period (UTC day, week starting
     Monday, or month), zero-filled, grouped by `deployed_at`.
@@ -210,7 +216,9 @@ def deployment_frequency(
     it, and without the period still in progress (`rate_window`).
 
     `deployments`: the query's `deployment_counts`, when the caller already has them.
-    `today`: the UTC day (now, unless a test says otherwise).
+    `today`: the UTC day (now, unless a test says otherwise). `of`: another range's
+    Frequency with the same organization and teams, whose first deployment and people
+    this one shares instead of reading them again.
     """
     periods = period_starts(query=query)
     if deployments is None:
@@ -231,11 +239,18 @@ def deployment_frequency(
         teams[slug][period] = count
     total = sum(selected.values())
     today = today or timezone.now().date()
-    window = rate_window(
-        query=query,
-        first_deployed_on=organization_first_deployed_on(organization=query.organization),
-        today=today,
+    first_deployed_on = (
+        of.first_deployed_on
+        if of is not None
+        else organization_first_deployed_on(organization=query.organization)
     )
+    window = rate_window(query=query, first_deployed_on=first_deployed_on, today=today)
+    if of is not None:
+        people = of.people
+    elif query.teams:
+        people = team_people_count(organization=query.organization, team_slugs=query.teams)
+    else:
+        people = None
     in_progress = in_progress_period(query=query, today=today)
     return Frequency(
         periods=periods,
@@ -243,13 +258,12 @@ def deployment_frequency(
         organization=_zero_filled(periods, organization),
         teams={slug: _zero_filled(periods, counts) for slug, counts in sorted(teams.items())},
         status_totals={status: status_totals.get(status, 0) for status in Status.values},
-        people=team_people_count(organization=query.organization, team_slugs=query.teams)
-        if query.teams
-        else None,
+        people=people,
         total=total,
         per_week=per_week_in_window(selected, window=window, in_progress=in_progress),
         rate_window=window,
         in_progress=in_progress,
+        first_deployed_on=first_deployed_on,
     )
 
 
@@ -281,7 +295,13 @@ class LeadTimes:
     title_rule_failed: int = 0
 
 
-def change_lead_time(*, query: MetricsQuery) -> LeadTimes:
+# What the tiles alone need of lead time: the total and its last part, Deploy Time.
+TILE_SPANS = ("total", "deploy")
+
+
+def change_lead_time(
+    *, query: MetricsQuery, spans: tuple[str, ...] = tuple(LEAD_TIME_SPANS), by_period=True
+) -> LeadTimes:
     """Change Lead Time and Deploy Time per period and for the range.
 
     The PRs counted: merged PRs authored by tracked contributors (bots included: the
@@ -300,16 +320,21 @@ def change_lead_time(*, query: MetricsQuery) -> LeadTimes:
     open or review time) is left out of its sample, never invented (`LEAD_TIME_SPANS`,
     `span_seconds_sql`). Aggregates: median / p75 / p90, interpolated as
     `percentiles_sql` says, with the sample count.
+
+    `spans`: the LEAD_TIME_SPANS computed (`total` and `deploy` at least; parts not asked
+    for are absent from `parts`); without `by_period`, the range only (`periods` empty).
     """
-    rows = lead_time_summaries(query=query, fractions=FRACTIONS)
-    *period_rows, total_row = rows  # ROLLUP's range row comes last, even with no PRs
-    by_period = {
-        period_start(row[0], query.granularity): summaries_from_row(row) for row in period_rows
+    rows = lead_time_summaries(query=query, fractions=FRACTIONS, spans=spans, by_period=by_period)
+    *period_rows, total_row = rows  # the range row comes last, even with no PRs
+    by_period_rows = {
+        period_start(row[0], query.granularity): summaries_from_row(row, spans)
+        for row in period_rows
     }
-    empty = summaries_from_row((None, 0, 0, 0, *[0, None] * len(LEAD_TIME_SPANS)))
-    overall = summaries_from_row(total_row)
+    empty = summaries_from_row((None, 0, 0, 0, *[0, None] * len(spans)), spans)
+    overall = summaries_from_row(total_row, spans)
+    periods = period_starts(query=query) if by_period else []
     return LeadTimes(
-        periods={period: by_period.get(period, empty) for period in period_starts(query=query)},
+        periods={period: by_period_rows.get(period, empty) for period in periods},
         lead_time=overall.lead_time,
         deploy_time=overall.deploy_time,
         parts=overall.parts,
@@ -319,16 +344,19 @@ def change_lead_time(*, query: MetricsQuery) -> LeadTimes:
     )
 
 
-def summaries_from_row(row: tuple) -> LeadTimePeriod:
-    """A `selectors.lead_time_summaries` row's columns (after period and the counts)."""
+def summaries_from_row(
+    row: tuple, spans: tuple[str, ...] = tuple(LEAD_TIME_SPANS)
+) -> LeadTimePeriod:
+    """A `selectors.lead_time_summaries` row's columns (after period and the counts), of
+    the `spans` it was asked for."""
     summaries = {}
-    for index, column in enumerate(LEAD_TIME_SPANS):
+    for index, column in enumerate(spans):
         count, values = row[4 + 2 * index], row[5 + 2 * index]
         summaries[column] = summary_of(count, values)
     return LeadTimePeriod(
-        lead_time=summaries["total"],
-        deploy_time=summaries["deploy"],
-        parts={part: summaries[part] for part in LEAD_TIME_PARTS},
+        lead_time=summaries.get("total"),
+        deploy_time=summaries.get("deploy"),
+        parts={part: summaries[part] for part in LEAD_TIME_PARTS if part in summaries},
     )
 
 
@@ -365,6 +393,7 @@ def change_failure_rate(
     query: MetricsQuery,
     deployments: DeploymentCounts | None = None,
     lead_times: LeadTimes | None = None,
+    by_period: bool = True,
 ) -> Failures:
     """Change Failure Rate and failed-deployment recovery time, from deployment tags.
 
@@ -384,6 +413,7 @@ def change_failure_rate(
 
     `deployments`, `lead_times`: the query's `deployment_counts` and `change_lead_time`,
     when the caller already has them (lead times read the same counted PRs' titles).
+    Without `by_period`, the range only (`periods` empty).
     """
     if deployments is None:
         deployments = deployment_counts(query=query)
@@ -393,7 +423,7 @@ def change_failure_rate(
             period = period_start(day, query.granularity)
             counted[period] += count
             failed[period] += count if is_failed else 0
-    *period_rows, total_row = recovery_times(query=query, fractions=FRACTIONS)
+    *period_rows, total_row = recovery_times(query=query, fractions=FRACTIONS, by_period=by_period)
     recoveries = {period_start(row[0], query.granularity): row for row in period_rows}
     if lead_times is None:
         titles = pull_request_title_failure_counts(query=query)
@@ -410,7 +440,7 @@ def change_failure_rate(
         title_rule_rate=rate_of(titles["failed"], titles["total"]),
         periods={
             period: _failure_period(counted[period], failed[period], recoveries.get(period))
-            for period in period_starts(query=query)
+            for period in (period_starts(query=query) if by_period else [])
         },
     )
 

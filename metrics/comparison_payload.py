@@ -1,17 +1,29 @@
 """The API's comparisons beside the report (issue 18): the previous period's totals and the
 team comparison, as the dashboard shows them."""
 
-from metrics.previous_period import previous_report
-from metrics.report import MetricsReport, report_payload, summary_payload
+from metrics.previous_period import previous_started
+from metrics.query import MetricsQuery
+from metrics.report import (
+    MetricsReport,
+    metrics_report,
+    report_payload,
+    summary_payload,
+    totals_payload,
+)
+from metrics.selectors.pull_requests import LEAD_TIME_SPANS
+from metrics.selectors.teams import organization_teams
 from metrics.team_comparison import TeamRow, team_comparison
 
 
 def comparison_payload(*, previous: MetricsReport, teams: list[TeamRow]) -> dict:
     """`previous`: the same-length range before, with its totals as `totals` writes them;
     `teams`: each team's keys for the range, with their DORA bands."""
-    before = report_payload(previous)
     return {
-        "previous": {"from": before["from"], "to": before["to"], "totals": before["totals"]},
+        "previous": {
+            "from": previous.query.start.isoformat(),
+            "to": previous.query.end.isoformat(),
+            "totals": totals_payload(previous),
+        },
         "teams": [_team_payload(row) for row in teams],
     }
 
@@ -36,11 +48,19 @@ def _team_payload(row: TeamRow) -> dict:
     }
 
 
-def metrics_payload(*, report: MetricsReport) -> dict:
-    """GET /api/v1/metrics: the report, its previous period and the team comparison."""
+def metrics_payload(*, query: MetricsQuery) -> dict:
+    """GET /api/v1/metrics: the report, its previous period and the team comparison.
+
+    The previous period's totals carry the same keys as the range's own, lead-time parts
+    included (its spans: all of them), but no series; its lead times are computed beside
+    the team comparison."""
+    slugs, team_names = organization_teams(organization=query.organization)
+    report = metrics_report(query=query, slugs=slugs)
     query = report.query
-    team_names = dict(query.organization.teams.values_list("slug", "name"))
-    teams = team_comparison(query=query, frequency=report.frequency, team_names=team_names)
+    previous_of = previous_started(query, of=report.frequency, spans=tuple(LEAD_TIME_SPANS))
+    teams = team_comparison(
+        query=query, frequency=report.frequency, team_names=team_names, slugs=slugs
+    )
     return report_payload(report) | comparison_payload(
-        previous=previous_report(query), teams=teams
+        previous=previous_of.finished(), teams=teams
     )

@@ -3,11 +3,12 @@
 from django.http import HttpRequest, QueryDict
 
 from metrics import charts, tables
-from metrics.previous_period import previous_report, tile_changes
+from metrics.previous_period import previous_started, tile_changes
 from metrics.query import MetricsQuery
 from metrics.report import data_quality, report_started
 from metrics.selectors.data_quality import organization_has_data
 from metrics.selectors.pull_requests import with_undeployed_repositories
+from metrics.selectors.teams import organization_teams
 from metrics.team_comparison import team_comparison
 
 CURL_EXAMPLE = """curl --fail-with-body -X POST {base}/api/v1/deployments \\
@@ -27,9 +28,10 @@ def dashboard_context(*, query: MetricsQuery, params: QueryDict) -> dict:
         return {"empty": True, "has_data": has_data}
     # Read once for the report, the data-quality panel and the tables alike.
     query = with_undeployed_repositories(query)
+    # The teams, read once for the team lines, the chart's names and the team comparison.
+    slugs, team_names = organization_teams(organization=query.organization)
     # What does not need the lead times is read while they are computed (`report_started`).
-    started = report_started(query=query)
-    team_names = dict(query.organization.teams.values_list("slug", "name"))
+    started = report_started(query=query, slugs=slugs)
     quality = data_quality(query=query, frequency=started.frequency)
     # Without a clicked period the tables hold what the report counted: no count queries.
     whole_range = query.period is None
@@ -40,8 +42,19 @@ def dashboard_context(*, query: MetricsQuery, params: QueryDict) -> dict:
         count=quality.received if whole_range else None,
     )
     report = started.finished()
-    # The same report over the same-length range before: each tile's change (issue 18 #6).
-    previous = previous_report(query)
+    # The tiles' values over the same-length range before: each tile's change (issue 18
+    # #6); its lead times are computed beside the team comparison and the PR table.
+    previous_of = previous_started(query, of=report.frequency)
+    comparison = team_comparison(
+        query=query, frequency=report.frequency, team_names=team_names, slugs=slugs
+    )
+    pull_requests = tables.pull_requests_page(
+        query=query,
+        sort=params.get("psort"),
+        page=params.get("ppage"),
+        count=report.lead_times.pull_requests if whole_range else None,
+    )
+    previous = previous_of.finished()
     return {
         "empty": False,
         "has_data": has_data,
@@ -57,17 +70,10 @@ def dashboard_context(*, query: MetricsQuery, params: QueryDict) -> dict:
         },
         "changes": tile_changes(report, previous),
         "previous": previous,
-        "team_comparison": team_comparison(
-            query=query, frequency=report.frequency, team_names=team_names
-        ),
+        "team_comparison": comparison,
         "drilldown": tables.query_for_drilldown(query),
         "deployments": deployments,
-        "pull_requests": tables.pull_requests_page(
-            query=query,
-            sort=params.get("psort"),
-            page=params.get("ppage"),
-            count=report.lead_times.pull_requests if whole_range else None,
-        ),
+        "pull_requests": pull_requests,
         "dsort": tables.sort_order(params.get("dsort"), tables.DEPLOYMENT_SORTS, "-deployed")[0],
         "psort": tables.sort_order(params.get("psort"), tables.PULL_REQUEST_SORTS, "-deployed")[0],
     }

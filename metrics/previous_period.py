@@ -4,9 +4,9 @@ the selected one, with the same filters, computed by the same report (`metrics_r
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
-from metrics.calculations import DORA_2023_BANDS
+from metrics.calculations import DORA_2023_BANDS, TILE_SPANS, Frequency
 from metrics.query import MetricsQuery
-from metrics.report import MetricsReport, metrics_report
+from metrics.report import MetricsReport, StartedReport, report_started
 from metrics.templatetags.metrics_format import duration, percent
 
 # How each tile's value is written: a rate, a duration in seconds, or a fraction.
@@ -30,8 +30,20 @@ def previous_query(query: MetricsQuery) -> MetricsQuery:
     )
 
 
-def previous_report(query: MetricsQuery) -> MetricsReport:
-    return metrics_report(query=previous_query(query))
+def previous_started(
+    query: MetricsQuery, *, of: Frequency | None = None, spans: tuple[str, ...] = TILE_SPANS
+) -> StartedReport:
+    """The previous range's report, its lead times started on the second connection: the
+    range's totals only (no series, no team lines), by the same selectors; of lead time,
+    the `spans` asked for (the tiles': total and deploy). `of`: the selected range's
+    Frequency, whose first deployment and people the previous range shares."""
+    return report_started(query=previous_query(query), spans=spans, by_period=False, of=of)
+
+
+def previous_report(
+    query: MetricsQuery, *, of: Frequency | None = None, spans: tuple[str, ...] = TILE_SPANS
+) -> MetricsReport:
+    return previous_started(query, of=of, spans=spans).finished()
 
 
 def higher_is_better(metric: str) -> bool:

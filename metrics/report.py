@@ -2,7 +2,7 @@
 a deployment POSTed a moment ago is in the next one)."""
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from metrics import parallel
@@ -22,7 +22,7 @@ from metrics.selectors.data_quality import (
     unmatched_shas_by_repository,
 )
 from metrics.selectors.deployments import DeploymentCounts, deployment_counts
-from metrics.selectors.pull_requests import with_undeployed_repositories
+from metrics.selectors.pull_requests import LEAD_TIME_SPANS, with_undeployed_repositories
 from metrics.selectors.status import Status
 
 MERGED_NOT_DEPLOYED_SHOWN = 10
@@ -68,12 +68,16 @@ class StartedReport:
     deployments: DeploymentCounts
     frequency: Frequency
     lead_times_of: Callable[[], LeadTimes]
+    by_period: bool = field(default=True)
 
     def finished(self) -> MetricsReport:
         query, frequency = self.query, self.frequency
         lead_times = self.lead_times_of()
         failures = change_failure_rate(
-            query=query, deployments=self.deployments, lead_times=lead_times
+            query=query,
+            deployments=self.deployments,
+            lead_times=lead_times,
+            by_period=self.by_period,
         )
         bands = {
             "deployment_frequency": performance_band("deployment_frequency", frequency.per_week),
@@ -85,18 +89,32 @@ class StartedReport:
         return MetricsReport(query, frequency, lead_times, failures, bands)
 
 
-def report_started(*, query: MetricsQuery) -> StartedReport:
-    """Starts the lead times, a page's longest query, beside the deployment counts."""
+def report_started(
+    *,
+    query: MetricsQuery,
+    slugs: dict[int, str] | None = None,
+    spans: tuple[str, ...] = tuple(LEAD_TIME_SPANS),
+    by_period: bool = True,
+    of: Frequency | None = None,
+) -> StartedReport:
+    """Starts the lead times, a page's longest query, beside the deployment counts.
+
+    `slugs`: the organization's `team_slugs`, when the caller read them. `spans`: the
+    lead-time spans computed (see `change_lead_time`). Without `by_period`, the range's
+    totals only: no series of periods, no team lines. `of`: another range's Frequency
+    whose first deployment and people this one shares (`deployment_frequency`)."""
     # Read once here, not by both threads: every PR query filters on it.
     query = with_undeployed_repositories(query)
-    lead_times_of = parallel.started(change_lead_time, query=query)
-    deployments = deployment_counts(query=query)
-    frequency = deployment_frequency(query=query, deployments=deployments)
-    return StartedReport(query, deployments, frequency, lead_times_of)
+    lead_times_of = parallel.started(
+        change_lead_time, query=query, spans=spans, by_period=by_period
+    )
+    deployments = deployment_counts(query=query, slugs=slugs, team_lines=by_period)
+    frequency = deployment_frequency(query=query, deployments=deployments, of=of)
+    return StartedReport(query, deployments, frequency, lead_times_of, by_period)
 
 
-def metrics_report(*, query: MetricsQuery) -> MetricsReport:
-    return report_started(query=query).finished()
+def metrics_report(*, query: MetricsQuery, slugs: dict[int, str] | None = None) -> MetricsReport:
+    return report_started(query=query, slugs=slugs).finished()
 
 
 def data_quality(*, query: MetricsQuery, frequency: Frequency) -> DataQuality:
@@ -127,6 +145,28 @@ def summary_payload(summary: Summary) -> dict:
     }
 
 
+def totals_payload(report: MetricsReport) -> dict:
+    """The range's totals as GET /api/v1/metrics writes them (a report `by_period` or not;
+    its lead-time parts are those its spans asked for)."""
+    frequency, lead_times, failures = report.frequency, report.lead_times, report.failures
+    return {
+        "deployments": frequency.total,
+        "deploymentsPerWeek": frequency.per_week,
+        "changeLeadTime": summary_payload(lead_times.lead_time),
+        "deployTime": summary_payload(lead_times.deploy_time),
+        "leadTimeParts": {
+            _camel(part): summary_payload(summary) for part, summary in lead_times.parts.items()
+        },
+        "mergeBasedPullRequests": lead_times.merge_based,
+        "changeFailureRate": failures.rate,
+        "failedDeployments": failures.failed,
+        "recoveryTime": summary_payload(failures.recovery_time),
+        "unrecoveredFailures": failures.unrecovered,
+        "pullRequestTitleFailureRate": failures.title_rule_rate,
+        "bands": {_camel(metric): band for metric, band in report.bands.items()},
+    }
+
+
 def report_payload(report: MetricsReport) -> dict:
     """The GET /api/v1/metrics body: camelCase, durations in seconds (floats)."""
     query, frequency, lead_times, failures = (
@@ -139,23 +179,7 @@ def report_payload(report: MetricsReport) -> dict:
         "from": query.start.isoformat(),
         "to": query.end.isoformat(),
         "granularity": query.granularity,
-        "totals": {
-            "deployments": frequency.total,
-            "deploymentsPerWeek": frequency.per_week,
-            "changeLeadTime": summary_payload(lead_times.lead_time),
-            "deployTime": summary_payload(lead_times.deploy_time),
-            "leadTimeParts": {
-                _camel(part): summary_payload(summary)
-                for part, summary in lead_times.parts.items()
-            },
-            "mergeBasedPullRequests": lead_times.merge_based,
-            "changeFailureRate": failures.rate,
-            "failedDeployments": failures.failed,
-            "recoveryTime": summary_payload(failures.recovery_time),
-            "unrecoveredFailures": failures.unrecovered,
-            "pullRequestTitleFailureRate": failures.title_rule_rate,
-            "bands": {_camel(metric): band for metric, band in report.bands.items()},
-        },
+        "totals": totals_payload(report),
         "series": [
             {
                 "periodStart": period.isoformat(),

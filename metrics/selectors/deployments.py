@@ -96,11 +96,14 @@ class DeploymentCounts:
     by_team: dict[tuple[date, str], int]
 
 
-def deployment_counts(*, query: MetricsQuery) -> DeploymentCounts:
+def deployment_counts(
+    *, query: MetricsQuery, slugs: dict[int, str] | None = None, team_lines: bool = True
+) -> DeploymentCounts:
     """Every deployment in the range and slice of `query`, counted by the database from the
     attribution stored at write time, in two grouped queries: a page moves a few hundred
     numbers whatever the range. Teams do not narrow the counts; each says whether it is in
-    the team selection."""
+    the team selection. `slugs`: the organization's `team_slugs`, when the caller read
+    them; without `team_lines`, no team lines (`by_team` empty), one query."""
     organization = query.organization
     selected = in_teams(query) if query.teams else Value(True)
     # Grouped by the status `deployments_with_status` annotates: the rule in one place.
@@ -123,7 +126,10 @@ def deployment_counts(*, query: MetricsQuery) -> DeploymentCounts:
         for row in grouped
     }
 
-    slugs = team_slugs(organization=organization)
+    if not team_lines:
+        return DeploymentCounts(by_status=by_status, by_team={})
+    if slugs is None:
+        slugs = team_slugs(organization=organization)
     # COUNT(*), not of the id: the covering index (organization, deployed_on) has no id.
     team_counts = (
         team_rows(query=query, slugs=slugs)
@@ -197,17 +203,21 @@ def _failed_with_recovery(query: MetricsQuery) -> QuerySet[Deployment]:
     )
 
 
-def _recovery_rows(failed: QuerySet, *, fractions, group: str, grouping: str) -> list[tuple]:
+def _recovery_rows(
+    failed: QuerySet, *, fractions, group: str | None, grouping: str = "()"
+) -> list[tuple]:
     """(group, recovered, [percentile for each of `fractions`] or None, unrecovered) of the
-    `failed` rows (`_failed_with_recovery` values), grouped by the SQL `group` expression."""
+    `failed` rows (`_failed_with_recovery` values), grouped by the SQL `group` expression;
+    `group` None: one row for them all."""
     sql, params = failed.query.sql_with_params()
     seconds = span_seconds_sql("recovered_at", "deployed_at")
+    key, grouped = ("grp", f"{group} AS grp, ") if group else ("NULL::date", "")
     # Only constants and the ORM's own SQL are interpolated; values travel as params.
     statement = f"""
-        SELECT grp, COUNT(seconds), {percentiles_sql("seconds", fractions)},
+        SELECT {key}, COUNT(seconds), {percentiles_sql("seconds", fractions)},
             COUNT(*) - COUNT(seconds)
-        FROM (SELECT {group} AS grp, {seconds} AS seconds FROM ({sql}) AS failed) AS recoveries
-        GROUP BY {grouping} ORDER BY grp NULLS LAST
+        FROM (SELECT {grouped}{seconds} AS seconds FROM ({sql}) AS failed) AS recoveries
+        GROUP BY {grouping} ORDER BY 1 NULLS LAST
     """  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
@@ -217,7 +227,9 @@ def _recovery_rows(failed: QuerySet, *, fractions, group: str, grouping: str) ->
 _TRUNC_UNITS = {"day": "day", "week": "week", "month": "month"}
 
 
-def recovery_times(*, query: MetricsQuery, fractions: tuple[float, ...]) -> list[tuple]:
+def recovery_times(
+    *, query: MetricsQuery, fractions: tuple[float, ...], by_period: bool = True
+) -> list[tuple]:
     """The recovery times of the failed counted deployments of the query: a failure's
     recovery is its deployed_at → the next deployment of the same repository and
     environment that may count and is not failed; a failure with none yet is unrecovered.
@@ -227,8 +239,12 @@ def recovery_times(*, query: MetricsQuery, fractions: tuple[float, ...]) -> list
 
         (period, recovered, [percentile of the seconds for each of `fractions`] or None,
          unrecovered)
+
+    Without `by_period`, only the range row.
     """
     failed = _failed_with_recovery(query).values("deployed_at", "recovered_at")
+    if not by_period:
+        return _recovery_rows(failed, fractions=fractions, group=None)
     unit = _TRUNC_UNITS[query.granularity]
     period = f"(DATE_TRUNC('{unit}', deployed_at AT TIME ZONE 'UTC'))::date"
     return _recovery_rows(failed, fractions=fractions, group=period, grouping="ROLLUP (grp)")

@@ -158,41 +158,67 @@ def lead_time_seconds() -> dict[str, SpanSeconds]:
     }
 
 
-def lead_time_summaries(*, query: MetricsQuery, fractions: tuple[float, ...]) -> list[tuple]:
+def lead_time_summaries(
+    *,
+    query: MetricsQuery,
+    fractions: tuple[float, ...],
+    spans: tuple[str, ...] = tuple(LEAD_TIME_SPANS),
+    by_period: bool = True,
+) -> list[tuple]:
     """Lead-time aggregates of the counted PRs, computed by PostgreSQL: one row per period
     (the UTC period of the PR's end, a date) and a last row for the whole range (None):
 
         (period, pull_requests, merge_based, title_failed,
-         then per LEAD_TIME_SPANS: count, [percentile for each of `fractions`])
+         then per span of `spans` (LEAD_TIME_SPANS names): count, [percentile for each
+         of `fractions`])
 
-    Spans are `span_seconds_sql`, percentiles `percentiles_sql`. Raw SQL around the ORM's
-    query of the counted PRs, because Django has no GROUP BY ROLLUP: one pass gives the
-    periods and the range, and the timestamps (`shipped_at` may be a subquery) are
-    computed once per PR.
+    Without `by_period`, only the range row. Spans are `span_seconds_sql`, percentiles
+    `percentiles_sql`. Raw SQL around the ORM's query of the counted PRs, because Django
+    has no GROUP BY ROLLUP: one pass gives the periods and the range, and the timestamps
+    (`shipped_at` may be a subquery) are computed once per PR. Each span asked for is one
+    more sort of the PRs: a caller asks only for those it shows.
     """
+    counted = pull_requests_counted(query=query)
+    if not by_period:
+        return _lead_time_rows(counted, fractions=fractions, spans=spans, group=None)
     unit = _TRUNC_UNITS[query.granularity]
     period = f"(DATE_TRUNC('{unit}', end_moment AT TIME ZONE 'UTC'))::date"
-    counted = pull_requests_counted(query=query)
-    return _lead_time_rows(counted, fractions=fractions, group=period, grouping="ROLLUP (grp)")
+    return _lead_time_rows(
+        counted, fractions=fractions, spans=spans, group=period, grouping="ROLLUP (grp)"
+    )
 
 
 def lead_time_summaries_by_team(
-    *, query: MetricsQuery, fractions: tuple[float, ...]
+    *,
+    query: MetricsQuery,
+    fractions: tuple[float, ...],
+    spans: tuple[str, ...] = tuple(LEAD_TIME_SPANS),
 ) -> list[tuple]:
     """`lead_time_summaries` of the range per team of the PR's author (the team id first
     instead of the period; no range row): a PR counts for each of its author's teams, and a
     bot's PRs for none (they count in the organization line only)."""
     counted = pull_requests_counted(query=query).filter(author__is_bot=False)
     return _lead_time_rows(
-        counted, fractions=fractions, group="team_id", grouping="grp", team_id=F("author__teams")
+        counted,
+        fractions=fractions,
+        spans=spans,
+        group="team_id",
+        grouping="grp",
+        team_id=F("author__teams"),
     )
 
 
 def _lead_time_rows(
-    counted: QuerySet, *, fractions: tuple[float, ...], group: str, grouping: str, **columns
+    counted: QuerySet,
+    *,
+    fractions: tuple[float, ...],
+    spans: tuple[str, ...],
+    group: str | None,
+    grouping: str = "()",
+    **columns,
 ) -> list[tuple]:
     """The rows of `lead_time_summaries`, grouped by the SQL `group` expression over the
-    counted PRs' columns (and `columns`)."""
+    counted PRs' columns (and `columns`); `group` None: one row for them all."""
     counted = counted.order_by().values(
         "end_moment",
         "first_commit_at",
@@ -204,20 +230,18 @@ def _lead_time_rows(
         **columns,
     )
     sql, params = counted.query.sql_with_params()
-    spans = ", ".join(
-        f"{span_seconds_sql(later, earlier)} AS {name}"
-        for name, (later, earlier) in LEAD_TIME_SPANS.items()
+    span_columns = ", ".join(
+        f"{span_seconds_sql(*LEAD_TIME_SPANS[name])} AS {name}" for name in spans
     )
     # NULL (an unknown end) is skipped by COUNT and by the percentiles.
-    aggregates = ", ".join(
-        f"COUNT({name}), {percentiles_sql(name, fractions)}" for name in LEAD_TIME_SPANS
-    )
+    aggregates = ", ".join(f"COUNT({name}), {percentiles_sql(name, fractions)}" for name in spans)
+    key, grouped = ("grp", f", {group} AS grp") if group else ("NULL::date", "")
     # Only constants and the ORM's own SQL are interpolated; values travel as params.
     statement = f"""
-        SELECT grp, COUNT(*), COUNT(*) FILTER (WHERE shipped_at IS NULL),
+        SELECT {key}, COUNT(*), COUNT(*) FILTER (WHERE shipped_at IS NULL),
             COUNT(*) FILTER (WHERE title_failed), {aggregates}
-        FROM (SELECT prs.*, {spans}, {group} AS grp FROM ({sql}) AS prs) AS counted
-        GROUP BY {grouping} ORDER BY grp NULLS LAST
+        FROM (SELECT prs.*, {span_columns}{grouped} FROM ({sql}) AS prs) AS counted
+        GROUP BY {grouping} ORDER BY 1 NULLS LAST
     """  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(statement, params)

@@ -59,3 +59,10 @@ def team_names_joined() -> Subquery:
         .annotate(names=StringAgg("team__name", ";", order_by=Collate("team__name", "C")))
         .values("names")
     )
+
+
+def organization_teams(*, organization: Organization) -> tuple[dict[int, str], dict[str, str]]:
+    """The organization's teams in one read: id -> slug (`team_slugs`, for rows grouped by
+    team id) and slug -> name, by name (for what a page writes)."""
+    teams = list(organization.teams.values_list("pk", "slug", "name"))
+    return {pk: slug for pk, slug, _name in teams}, {slug: name for _pk, slug, name in teams}

@@ -62,9 +62,18 @@ def test_it_agrees_with_the_dashboard(organization, history, member_client):
     api = bearer(organization).get(f"{URL}?{query}")
 
     context = page.context
-    assert api.json() == report_payload(context["report"]) | comparison_payload(
+    body = api.json()
+    # The dashboard's previous period computes only what its tiles show; the API's totals
+    # carry the lead-time parts too, as the range's own do.
+    parts = body["previous"]["totals"].pop("leadTimeParts")
+    assert set(parts) == {"coding", "reviewWait", "editing", "deploy"}
+    assert body == report_payload(context["report"]) | comparison_payload(
         previous=context["previous"], teams=context["team_comparison"]
-    )
+    ) | {"previous": body["previous"]}
+    expected = comparison_payload(previous=context["previous"], teams=[])["previous"]
+    # Deploy Time is the last part: the dashboard's previous period has that one only.
+    assert expected["totals"].pop("leadTimeParts").items() <= parts.items()
+    assert body["previous"] == expected
 
 
 def test_a_logged_in_member_may_read_it_without_a_token(organization, history, member_client):
