@@ -5,8 +5,8 @@ from metrics.previous_period import previous_started
 from metrics.query import MetricsQuery
 from metrics.report import (
     MetricsReport,
-    metrics_report,
     report_payload,
+    report_started,
     summary_payload,
     totals_payload,
 )
@@ -52,15 +52,16 @@ def metrics_payload(*, query: MetricsQuery) -> dict:
     """GET /api/v1/metrics: the report, its previous period and the team comparison.
 
     The previous period's totals carry the same keys as the range's own, lead-time parts
-    included (its spans: all of them), but no series; its lead times are computed beside
-    the team comparison."""
+    included (its spans: all of them), but no series. The team comparison is read while
+    the report's lead times are computed."""
     slugs, team_names = organization_teams(organization=query.organization)
-    report = metrics_report(query=query, slugs=slugs)
-    query = report.query
-    previous_of = previous_started(query, of=report.frequency, spans=tuple(LEAD_TIME_SPANS))
+    started = report_started(query=query, slugs=slugs)
+    # The team comparison reads no lead time of the report: it goes beside them.
     teams = team_comparison(
-        query=query, frequency=report.frequency, team_names=team_names, slugs=slugs
+        query=started.query, frequency=started.frequency, team_names=team_names, slugs=slugs
     )
+    report = started.finished()
+    previous_of = previous_started(report.query, of=report.frequency, spans=tuple(LEAD_TIME_SPANS))
     return report_payload(report) | comparison_payload(
         previous=previous_of.finished(), teams=teams
     )

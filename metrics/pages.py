@@ -32,6 +32,10 @@ def dashboard_context(*, query: MetricsQuery, params: QueryDict) -> dict:
     slugs, team_names = organization_teams(organization=query.organization)
     # What does not need the lead times is read while they are computed (`report_started`).
     started = report_started(query=query, slugs=slugs)
+    # The team comparison reads no lead time of the report: its queries go first.
+    comparison = team_comparison(
+        query=query, frequency=started.frequency, team_names=team_names, slugs=slugs
+    )
     quality = data_quality(query=query, frequency=started.frequency)
     # Without a clicked period the tables hold what the report counted: no count queries.
     whole_range = query.period is None
@@ -43,11 +47,8 @@ def dashboard_context(*, query: MetricsQuery, params: QueryDict) -> dict:
     )
     report = started.finished()
     # The tiles' values over the same-length range before: each tile's change (issue 18
-    # #6); its lead times are computed beside the team comparison and the PR table.
+    # #6); its lead times are computed beside the PR table.
     previous_of = previous_started(query, of=report.frequency)
-    comparison = team_comparison(
-        query=query, frequency=report.frequency, team_names=team_names, slugs=slugs
-    )
     pull_requests = tables.pull_requests_page(
         query=query,
         sort=params.get("psort"),
