@@ -1,12 +1,11 @@
 """The API's comparisons beside the report (issue 18): the previous period's totals and the
 team comparison, as the dashboard shows them."""
 
-from metrics.previous_period import previous_started
+from metrics.previous_period import reports_started
 from metrics.query import MetricsQuery
 from metrics.report import (
     MetricsReport,
     report_payload,
-    report_started,
     summary_payload,
     totals_payload,
 )
@@ -53,15 +52,14 @@ def metrics_payload(*, query: MetricsQuery) -> dict:
 
     The previous period's totals carry the same keys as the range's own, lead-time parts
     included (its spans: all of them), but no series. The team comparison is read while
-    the report's lead times are computed."""
+    the report's and the previous period's lead times are computed."""
     slugs, team_names = organization_teams(organization=query.organization)
-    started = report_started(query=query, slugs=slugs)
-    # The team comparison reads no lead time of the report: it goes beside them.
+    started, previous_of = reports_started(query, slugs=slugs, spans=tuple(LEAD_TIME_SPANS))
+    # The team comparison reads no lead time of the reports: it goes beside them.
     teams = team_comparison(
         query=started.query, frequency=started.frequency, team_names=team_names, slugs=slugs
     )
     report = started.finished()
-    previous_of = previous_started(report.query, of=report.frequency, spans=tuple(LEAD_TIME_SPANS))
     return report_payload(report) | comparison_payload(
         previous=previous_of.finished(), teams=teams
     )

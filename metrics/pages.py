@@ -3,9 +3,9 @@
 from django.http import HttpRequest, QueryDict
 
 from metrics import charts, tables
-from metrics.previous_period import previous_started, tile_changes
+from metrics.previous_period import reports_started, tile_changes
 from metrics.query import MetricsQuery
-from metrics.report import data_quality, report_started
+from metrics.report import data_quality
 from metrics.selectors.data_quality import organization_has_data
 from metrics.selectors.pull_requests import with_undeployed_repositories
 from metrics.selectors.teams import organization_teams
@@ -30,8 +30,10 @@ def dashboard_context(*, query: MetricsQuery, params: QueryDict) -> dict:
     query = with_undeployed_repositories(query)
     # The teams, read once for the team lines, the chart's names and the team comparison.
     slugs, team_names = organization_teams(organization=query.organization)
-    # What does not need the lead times is read while they are computed (`report_started`).
-    started = report_started(query=query, slugs=slugs)
+    # What does not need the lead times is read while they are computed (`report_started`),
+    # with those of the tiles' values over the same-length range before: each tile's change
+    # (issue 18 #6).
+    started, previous_of = reports_started(query, slugs=slugs)
     # The team comparison reads no lead time of the report: its queries go first.
     comparison = team_comparison(
         query=query, frequency=started.frequency, team_names=team_names, slugs=slugs
@@ -46,9 +48,6 @@ def dashboard_context(*, query: MetricsQuery, params: QueryDict) -> dict:
         count=quality.received if whole_range else None,
     )
     report = started.finished()
-    # The tiles' values over the same-length range before: each tile's change (issue 18
-    # #6); its lead times are computed beside the PR table.
-    previous_of = previous_started(query, of=report.frequency)
     pull_requests = tables.pull_requests_page(
         query=query,
         sort=params.get("psort"),

@@ -4,9 +4,11 @@ the selected one, with the same filters, computed by the same report (`metrics_r
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
+from metrics import parallel
 from metrics.calculations import DORA_2023_BANDS, TILE_SPANS, Frequency
 from metrics.query import MetricsQuery
-from metrics.report import MetricsReport, StartedReport, report_started
+from metrics.report import MetricsReport, StartedReport, lead_times_pair, report_started
+from metrics.selectors.pull_requests import with_undeployed_repositories
 from metrics.templatetags.metrics_format import duration, percent
 
 # How each tile's value is written: a rate, a duration in seconds, or a fraction.
@@ -38,6 +40,26 @@ def previous_started(
     the `spans` asked for (the tiles': total and deploy). `of`: the selected range's
     Frequency, whose first deployment and people the previous range shares."""
     return report_started(query=previous_query(query), spans=spans, by_period=False, of=of)
+
+
+def reports_started(
+    query: MetricsQuery, *, slugs: dict[int, str] | None = None, spans=TILE_SPANS
+) -> tuple[StartedReport, StartedReport]:
+    """The report of `query` and its previous range's (`previous_started`, of `spans`),
+    both lead times computed one after the other on the second connection (it takes one
+    query at a time), beside everything else the caller reads before `finished()`."""
+    query = with_undeployed_repositories(query)
+    before = previous_query(query)
+    both_of = parallel.started(lead_times_pair, query=query, before=before, spans=spans)
+    current = report_started(query=query, slugs=slugs, lead_times_of=lambda: both_of()[0])
+    previous = report_started(
+        query=before,
+        spans=spans,
+        by_period=False,
+        of=current.frequency,
+        lead_times_of=lambda: both_of()[1],
+    )
+    return current, previous
 
 
 def previous_report(

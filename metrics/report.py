@@ -96,21 +96,36 @@ def report_started(
     spans: tuple[str, ...] = tuple(LEAD_TIME_SPANS),
     by_period: bool = True,
     of: Frequency | None = None,
+    lead_times_of: Callable[[], LeadTimes] | None = None,
 ) -> StartedReport:
     """Starts the lead times, a page's longest query, beside the deployment counts.
 
     `slugs`: the organization's `team_slugs`, when the caller read them. `spans`: the
     lead-time spans computed (see `change_lead_time`). Without `by_period`, the range's
     totals only: no series of periods, no team lines. `of`: another range's Frequency
-    whose first deployment and people this one shares (`deployment_frequency`)."""
+    whose first deployment and people this one shares (`deployment_frequency`).
+    `lead_times_of`: its lead times, when the caller started them (`spans` and
+    `by_period` as given here)."""
     # Read once here, not by both threads: every PR query filters on it.
     query = with_undeployed_repositories(query)
-    lead_times_of = parallel.started(
-        change_lead_time, query=query, spans=spans, by_period=by_period
-    )
+    if lead_times_of is None:
+        lead_times_of = parallel.started(
+            change_lead_time, query=query, spans=spans, by_period=by_period
+        )
     deployments = deployment_counts(query=query, slugs=slugs, team_lines=by_period)
     frequency = deployment_frequency(query=query, deployments=deployments, of=of)
     return StartedReport(query, deployments, frequency, lead_times_of, by_period)
+
+
+def lead_times_pair(
+    *, query: MetricsQuery, before: MetricsQuery, spans: tuple[str, ...]
+) -> tuple[LeadTimes, LeadTimes]:
+    """`query`'s lead times and, of `spans`, the range totals of `before`'s, one after the
+    other: one job for the second connection, which takes one at a time."""
+    return (
+        change_lead_time(query=query),
+        change_lead_time(query=before, spans=spans, by_period=False),
+    )
 
 
 def metrics_report(*, query: MetricsQuery, slugs: dict[int, str] | None = None) -> MetricsReport:
