@@ -12,7 +12,7 @@ from django.db.models.functions import Concat, Left, NullIf
 from django.db.models.lookups import In
 from django.utils.functional import cached_property
 
-from metrics.calculations import next_period_start, period_start
+from metrics.periods import next_period_start, period_start
 from metrics.query import MetricsQuery
 from metrics.selectors.drilldowns import (
     as_iso_text,

@@ -12,12 +12,12 @@ from metrics.calculations import (
     FRACTIONS,
     Frequency,
     Summary,
-    per_week_in_window,
     performance_band,
     rate_of,
     summaries_from_row,
     summary_of,
 )
+from metrics.periods import per_week_in_window
 from metrics.query import MetricsQuery
 from metrics.selectors.deployments import (
     recovery_times_by_team,

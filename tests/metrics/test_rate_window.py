@@ -1,5 +1,5 @@
 """Deployments per week: counted from the week of the organization's first deployment and
-without the period still in progress (`metrics.calculations.rate_window`)."""
+without the period still in progress (`metrics.periods.rate_window`)."""
 
 from datetime import date, timedelta
 
