@@ -1,6 +1,6 @@
 from django.shortcuts import render
 
-from deployments.selectors import environment_names_seen
+from metrics.selectors.choices import environment_choices
 from organizations.decorators import organization_required
 from organizations.selectors import contributors_for_settings, teams_with_members
 from repositories.selectors import github_webhook_for_organization
@@ -23,11 +23,10 @@ def organization_settings(request):
     (organizations may not import deployments). Admins change them, members read them."""
     organization = request.organization
     counted = list(organization.counted_environments or [])
-    seen = environment_names_seen(organization)
     context = {
         "environments": [
-            {"name": name, "counted": name in counted, "seen": name in seen}
-            for name in sorted({*seen, *counted})
+            {"name": name, "counted": name in counted, "seen": seen}
+            for name, seen in environment_choices(organization=organization).items()
         ],
         "counted_environments": counted,
         "teams": teams_with_members(organization),

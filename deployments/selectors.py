@@ -21,13 +21,3 @@ def deployment_page(*, deployments: QuerySet, page: int, page_size: int) -> dict
         "page_size": page_size,
         "results": list(deployments[start : start + page_size]),
     }
-
-
-def environment_names_seen(organization: Organization) -> list[str]:
-    """The distinct environment names of the organization's non-test deployments, sorted."""
-    return list(
-        Deployment.objects.filter(organization=organization, is_test=False)
-        .order_by("environment_name")
-        .values_list("environment_name", flat=True)
-        .distinct()
-    )

@@ -16,7 +16,7 @@ from django.utils.html import format_html, format_html_join
 
 from deployments.models import Deployment
 from metrics.query import MetricsQuery, default_range
-from metrics.selectors.choices import environment_names, recent_tag_names
+from metrics.selectors.choices import environment_choices, recent_tag_names
 from metrics.selectors.deployments import deployments_filter
 from organizations.dates import supported_date_validate
 from organizations.models import Organization
@@ -226,7 +226,9 @@ class MetricsFilterSet(django_filters.FilterSet):
         )
         teams = organization.teams.order_by("name").values_list("slug", "name")
         fields["team"].choices = list(teams)
-        fields["environment"].choices = _choices(_environment_names(organization))
+        fields["environment"].choices = _choices(
+            list(environment_choices(organization=organization))
+        )
         fields["tag"].choices = _choices(_tag_names(organization, selected=data.getlist("tag")))
 
     @property
@@ -272,11 +274,6 @@ def _with_defaults(data: QueryDict | None) -> QueryDict:
 
 def _choices(values) -> list[tuple[str, str]]:
     return [(value, value) for value in values]
-
-
-def _environment_names(organization: Organization) -> list[str]:
-    seen = environment_names(organization=organization)
-    return sorted(set(seen) | set(organization.counted_environments or []))
 
 
 def _tag_names(organization: Organization, *, selected) -> list[str]:

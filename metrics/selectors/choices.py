@@ -29,6 +29,14 @@ def environment_names(*, organization: Organization) -> list[str]:
         return [name for (name,) in cursor.fetchall()]
 
 
+def environment_choices(*, organization: Organization) -> dict[str, bool]:
+    """The environments a user can pick or count, by name, each with whether a deployment
+    used it: those deployments used, and any the organization counts that none has yet."""
+    seen = set(environment_names(organization=organization))
+    names = sorted(seen | set(organization.counted_environments or []))
+    return {name: name in seen for name in names}
+
+
 def recent_tag_names(*, organization: Organization, since: datetime) -> list[str]:
     """Tags carried by the organization's deployments since `since`."""
     tag_lists = (
