@@ -1,6 +1,10 @@
-"""The documented shape of GET /api/v1/metrics (for the OpenAPI schema)."""
+"""The documented shape of GET /api/v1/metrics (for the OpenAPI schema), and the parameters
+and page of GET /api/v1/pull-requests."""
 
 from rest_framework import serializers
+
+from deployments.serializers import DeploymentListParamsSerializer, DeploymentPageSerializer
+from repositories.models import PullRequest
 
 
 class SummarySerializer(serializers.Serializer):
@@ -115,3 +119,72 @@ class MetricsResponseSerializer(serializers.Serializer):
         fields = super().get_fields()
         fields["from"] = fields.pop("from_")
         return fields
+
+
+class PullRequestListParamsSerializer(DeploymentListParamsSerializer):
+    """`page` and `pageSize`, bounded and defaulted as the deployments GET's."""
+
+    includeTests = None
+
+
+class PullRequestOutputSerializer(serializers.ModelSerializer):
+    """A merged PR with its lead time and parts in seconds (`pull_request_list`'s columns)."""
+
+    repository = serializers.CharField(source="repository.full_name")
+    authorLogin = serializers.CharField(source="author_login")
+    openedAt = serializers.DateTimeField(source="opened_at", allow_null=True)
+    firstCommitAt = serializers.DateTimeField(source="first_commit_at", allow_null=True)
+    firstReviewAt = serializers.DateTimeField(source="first_review_at", allow_null=True)
+    mergedAt = serializers.DateTimeField(source="merged_at")
+    mergeCommitSha = serializers.CharField(source="merge_commit_sha")
+    deployedAt = serializers.DateTimeField(
+        source="shipped_at", allow_null=True, help_text="The deploy moment; null if none yet."
+    )
+    leadTimeSeconds = serializers.FloatField(
+        source="total_seconds",
+        allow_null=True,
+        help_text="First commit → deploy moment (or merge, when leadTimeEndsAtMerge).",
+    )
+    leadTimeEndsAtMerge = serializers.BooleanField(
+        source="ends_at_merge", help_text="The repository never received a counted deployment."
+    )
+    codingSeconds = serializers.FloatField(
+        source="coding_seconds", allow_null=True, help_text="First commit → PR opened."
+    )
+    reviewWaitSeconds = serializers.FloatField(
+        source="review_wait_seconds", allow_null=True, help_text="PR opened → first review."
+    )
+    editingSeconds = serializers.FloatField(
+        source="editing_seconds", allow_null=True, help_text="First review → merge."
+    )
+    deploySeconds = serializers.FloatField(
+        source="deploy_seconds", allow_null=True, help_text="Merge → deploy moment."
+    )
+
+    class Meta:
+        model = PullRequest
+        fields = [
+            "repository",
+            "number",
+            "title",
+            "authorLogin",
+            "state",
+            "openedAt",
+            "firstCommitAt",
+            "firstReviewAt",
+            "mergedAt",
+            "mergeCommitSha",
+            "deployedAt",
+            "leadTimeSeconds",
+            "leadTimeEndsAtMerge",
+            "codingSeconds",
+            "reviewWaitSeconds",
+            "editingSeconds",
+            "deploySeconds",
+        ]
+
+
+class PullRequestPageSerializer(DeploymentPageSerializer):
+    """The deployments GET's envelope: count, page, pageSize, results."""
+
+    results = PullRequestOutputSerializer(many=True)

@@ -322,6 +322,20 @@ def case_api_metrics(world: World):
     assert before == after
 
 
+def case_api_pull_requests(world: World):
+    url = "/api/v1/pull-requests"
+    response = world.api.get(url)
+    assert response.status_code == 200
+    assert response.json()["count"] == 0
+    _assert_no_marker(response)
+    assert world.api.get(f"{url}?repository=globex/secret-repo").json()["count"] == 0
+    assert world.member.get(url).json() == response.json()
+    # globex's PR is there to leak: globex itself reads it.
+    _, plaintext = token_generate(organization=world.globex, scopes=["metrics:read"])
+    titles = [pr["title"] for pr in api_client_for(plaintext).get(url).json()["results"]]
+    assert titles == ["Globex secret PR"]
+
+
 def case_switch_organization(world: World):
     response = world.admin.post(
         reverse("switch_organization"), {"organization": world.globex.slug}
@@ -491,6 +505,7 @@ CASES = {
     "metrics/deployments.csv metrics_deployments_csv": _case_csv("metrics_deployments_csv"),
     "metrics/pull-requests.csv metrics_pull_requests_csv": _case_csv("metrics_pull_requests_csv"),
     "api/v1/metrics api_metrics": case_api_metrics,
+    "api/v1/pull-requests api_pull_requests": case_api_pull_requests,
     "organizations/switch/ switch_organization": case_switch_organization,
     "settings/ organization_settings": case_settings,
     "settings/counting/ organization_settings:counting": _case_settings_form(
