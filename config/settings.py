@@ -154,6 +154,9 @@ DATABASES["default"].setdefault("OPTIONS", {}).update(
 # (metrics/parallel.py): a worker holds one PostgreSQL connection more than its threads.
 SHIPLOG_CONCURRENT_QUERIES = env_bool("SHIPLOG_CONCURRENT_QUERIES", True)
 
+# GitHub's REST API root: GitHub Enterprise Server's is https://HOST/api/v3.
+SHIPLOG_GITHUB_API_URL = os.environ.get("SHIPLOG_GITHUB_API_URL", "https://api.github.com")
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Shared by every worker (the login and management throttle counters live here), with no
