@@ -69,6 +69,12 @@ def _attribute_after_contributor_deleted(sender, *, instance, **kwargs):
     deployments_attribute(deployment_ids=getattr(instance, "_deployment_ids", ()))
 
 
+def _install_database_functions(sender, *, using, **kwargs):
+    from deployments.database_functions import database_functions_install
+
+    database_functions_install(using=using)
+
+
 class DeploymentsConfig(AppConfig):
     name = "deployments"
 
@@ -76,6 +82,7 @@ class DeploymentsConfig(AppConfig):
         from django.db.models.signals import (
             m2m_changed,
             post_delete,
+            post_migrate,
             post_save,
             pre_delete,
         )
@@ -86,6 +93,10 @@ class DeploymentsConfig(AppConfig):
         from repositories.models import Commit
         from repositories.signals import commit_data_changed
 
+        # Counting, linking, attribution and deploy moments are SQL functions (deployments/sql/).
+        post_migrate.connect(
+            _install_database_functions, sender=self, dispatch_uid="deployments.functions"
+        )
         # repositories may not import deployments, so linking listens to its signal.
         commit_data_changed.connect(
             _link_on_commit_data_changed, dispatch_uid="deployments.commits_link"

@@ -1,4 +1,5 @@
-"""Who a deployment is attributed to, derived at write time: the one rule, set-based.
+"""Who a deployment is attributed to, derived at write time: the one rule, set-based, in
+deployments/sql/03_attribution.sql.
 
 A deployment's `contributor_rank` is the best author among its matched commits: a tracked
 person beats a tracked bot beats any other matched commit (an untracked or unknown author)
@@ -12,39 +13,8 @@ from collections.abc import Iterable
 
 from django.db import connection
 
-from deployments.models import ContributorRank, DeploymentCommit
+from deployments.models import DeploymentCommit
 from organizations.models import Organization
-
-_RANK_SQL = f"""
-    UPDATE deployments_deployment d SET contributor_rank = derived.rank
-    FROM (
-        SELECT target.id, coalesce(max(CASE
-                   WHEN p.is_tracked AND NOT p.is_bot THEN {ContributorRank.HUMAN:d}
-                   WHEN p.is_tracked THEN {ContributorRank.BOT:d}
-                   ELSE {ContributorRank.UNTRACKED:d} END)
-               FILTER (WHERE dc.commit_id IS NOT NULL), {ContributorRank.NONE:d}) AS rank
-        FROM unnest(%s::bigint[]) AS target(id)
-        LEFT JOIN deployments_deploymentcommit dc ON dc.deployment_id = target.id
-        LEFT JOIN organizations_contributor p ON p.id = dc.contributor_id
-        GROUP BY target.id
-    ) AS derived
-    WHERE d.id = derived.id AND d.id = ANY(%s::bigint[]) AND d.contributor_rank <> derived.rank
-"""  # noqa: S608 - only the integer ranks of ContributorRank are interpolated
-
-# The deployment's UTC day, environment and test flag are copied, so a range of team lines
-# is one index scan of this table.
-_TEAMS_SQL = """
-    INSERT INTO deployments_deploymentteam (
-        organization_id, deployment_id, team_id, deployed_on, environment_name, is_test)
-    SELECT DISTINCT d.organization_id, d.id, member.team_id,
-           (d.deployed_at AT TIME ZONE 'UTC')::date, d.environment_name, d.is_test
-    FROM deployments_deployment d
-    JOIN deployments_deploymentcommit dc ON dc.deployment_id = d.id
-    JOIN organizations_contributor p ON p.id = dc.contributor_id
-    JOIN organizations_contributor_teams member ON member.contributor_id = p.id
-    WHERE d.id = ANY(%s::bigint[]) AND dc.commit_id IS NOT NULL
-      AND p.is_tracked AND NOT p.is_bot
-"""
 
 
 def deployments_attribute(*, deployment_ids: Iterable[int], new: bool = False) -> None:
@@ -54,13 +24,7 @@ def deployments_attribute(*, deployment_ids: Iterable[int], new: bool = False) -
     if not ids:
         return
     with connection.cursor() as cursor:
-        cursor.execute(_RANK_SQL, [ids, ids])
-        if not new:
-            cursor.execute(
-                "DELETE FROM deployments_deploymentteam WHERE deployment_id = ANY(%s::bigint[])",
-                [ids],
-            )
-        cursor.execute(_TEAMS_SQL, [ids])
+        cursor.execute("SELECT shiplog_deployments_attribute(%s::bigint[], %s)", [ids, new])
 
 
 def organization_attribute(*, organization: Organization) -> None:

@@ -2,8 +2,9 @@
 
 from django.db import connection
 
-# pg_advisory_xact_lock key space for "linking deployments of organization N".
-_LINK_LOCK_CLASS = 7242
+# pg_advisory_xact_lock key space for "linking deployments of organization N" (the
+# recording function takes it too: deployments/sql/05_recording.sql).
+LINK_LOCK_CLASS = 7242
 
 
 def link_lock(*, organization_id: int, shared: bool) -> None:
@@ -13,4 +14,4 @@ def link_lock(*, organization_id: int, shared: bool) -> None:
     transaction mode keeps no session state."""
     function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {function}(%s, %s)", [_LINK_LOCK_CLASS, organization_id])
+        cursor.execute(f"SELECT {function}(%s, %s)", [LINK_LOCK_CLASS, organization_id])

@@ -1,30 +1,26 @@
 """Recording a deployment: a receipt for every accepted POST, the race-safe dedupe, then
-the one linking path (deployments.linking)."""
+the one linking path; all of it the SQL function of deployments/sql/05_recording.sql."""
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.contrib.postgres.aggregates import ArrayAgg
 from django.db import connection, transaction
-from django.db.models import Q, QuerySet, Value
+from django.db.models import QuerySet
 from django.utils import timezone
+from psycopg.types.json import Jsonb
 
 from deployments.deploy_moments import pull_requests_refresh_deploy_moment
 from deployments.keys import deployment_dedupe_key, shas_normalise
-from deployments.linking import deployment_link_sent
-from deployments.locks import link_lock
 from deployments.models import (
     Deployment,
     DeploymentPullRequest,
     DeploymentReceipt,
 )
 from organizations.models import Organization
-from repositories.models import PullRequest
+from repositories.models import PullRequest, Repository
 from tokens.models import ApiToken
-
-# What a newer receipt of the same deployment replaces.
-_REPLACED_FIELDS = ("deployed_at", "received_at", "title", "tags", "is_test", "shas")
 
 
 @dataclass(frozen=True)
@@ -54,126 +50,89 @@ def deployment_record(
     """Appends a receipt and upserts the deduplicated deployment; the latest received wins.
 
     Same organization + environment + set of SHAs is one Deployment, enforced by the unique
-    constraint: concurrent identical calls leave one row and one receipt each.
+    constraint: concurrent identical calls leave one row and one receipt each. One call of
+    shiplog_deployment_record (deployments/sql/05_recording.sql), in one transaction.
     """
     received_at = received_at or timezone.now()
     shas = shas_normalise(shas)
-    candidate = Deployment(
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT shiplog_deployment_record(%s::bigint, %s::bigint, %s::text, %s::text, "
+            "%s::timestamptz, %s::text, %s::timestamptz, %s::text, %s::jsonb, %s::boolean, "
+            "%s::text[], %s::text)::text",
+            [
+                organization.pk,
+                token.pk if token else None,
+                request_id,
+                raw_body,
+                received_at,
+                environment_name.strip(),
+                deployed_at or received_at,
+                title,
+                Jsonb(list(dict.fromkeys(tags))),
+                is_test,
+                shas,
+                deployment_dedupe_key(shas),
+            ],
+        )
+        outcome = json.loads(cursor.fetchone()[0])
+    receipt = DeploymentReceipt(
+        pk=outcome["receipt_id"],
         organization=organization,
-        environment_name=environment_name.strip(),
-        deployed_at=deployed_at or received_at,
+        token=token,
+        request_id=request_id,
+        raw_body=raw_body,
         received_at=received_at,
-        title=title,
-        tags=list(dict.fromkeys(tags)),
-        is_test=is_test,
-        shas=shas,
-        dedupe_key=deployment_dedupe_key(shas),
     )
-    with transaction.atomic():
-        link_lock(organization_id=organization.pk, shared=True)
-        deployment, replaced_existing, wins = _deployment_upsert(candidate=candidate)
-        receipt = DeploymentReceipt.objects.create(
-            organization=organization,
-            token=token,
-            deployment=deployment,
-            request_id=request_id,
-            raw_body=raw_body,
-            received_at=received_at,
-        )
-        if wins:
-            deployment_link_sent(
-                organization_id=organization.pk,
-                deployment_id=deployment.pk,
-                shas=shas,
-                replaced=replaced_existing,
-            )
-        return _result_read(
-            deployment_id=deployment.pk, receipt=receipt, replaced_existing=replaced_existing
-        )
+    receipt._state.adding = False
+    receipt._state.db = connection.alias
+    return _result_of(outcome, receipt=receipt)
 
 
-def _deployment_upsert(*, candidate: Deployment) -> tuple[Deployment, bool, bool]:
-    """Insert-or-count in one statement; returns (deployment, replaced_existing, wins).
-
-    ON CONFLICT DO UPDATE waits for a concurrent inserter of the same key, then counts this
-    receipt and keeps the row locked (FOR NO KEY UPDATE: receipt_count is in no key) until
-    commit, which serialises the updaters; a count of 1 marks the row this call inserted.
-    """
-    candidate.receipt_count = 1
-    deployment = next(iter(Deployment.objects.raw(_upsert_sql(), _upsert_params(candidate))))
-    deployment.organization = candidate.organization
-    replaced_existing = deployment.receipt_count > 1
-    wins = not replaced_existing or candidate.received_at >= deployment.received_at
-    if replaced_existing and wins:
-        for field in _REPLACED_FIELDS:
-            setattr(deployment, field, getattr(candidate, field))
-        deployment.save(update_fields=_REPLACED_FIELDS)
-    return deployment, replaced_existing, wins
-
-
-def _upsert_fields() -> list:
-    return [
-        field
-        for field in Deployment._meta.concrete_fields
-        if not field.primary_key and not field.generated
-    ]
-
-
-def _upsert_sql() -> str:
-    quote = connection.ops.quote_name
-    table = quote(Deployment._meta.db_table)
-    fields = _upsert_fields()
-    key = ", ".join(
-        quote(Deployment._meta.get_field(name).column)
-        for name in ("organization", "environment_name", "dedupe_key")
-    )
-    count = quote("receipt_count")
-    # Only quoted names from the model's metadata are interpolated; values are parameters.
-    return (
-        f"INSERT INTO {table} ({', '.join(quote(field.column) for field in fields)}) "  # noqa: S608
-        f"VALUES ({', '.join(['%s'] * len(fields))}) "
-        f"ON CONFLICT ({key}) DO UPDATE SET {count} = {table}.{count} + 1 RETURNING *"
-    )
-
-
-def _upsert_params(candidate: Deployment) -> list:
-    return [
-        field.get_db_prep_save(getattr(candidate, field.attname), connection)
-        for field in _upsert_fields()
-    ]
-
-
-def _result_read(
-    *, deployment_id: int, receipt: DeploymentReceipt, replaced_existing: bool
-) -> DeploymentResult:
-    """The match report of the stored deployment (for a losing older receipt, the newer
-    one it kept), read in the recording transaction."""
-    deployment = (
-        Deployment.objects.select_related("repository")
-        .annotate(
-            matched=ArrayAgg(
-                "deployment_commits__sha",
-                filter=Q(deployment_commits__commit__isnull=False),
-                default=Value([]),
-            )
-        )
-        .get(pk=deployment_id)
-    )
+def _result_of(outcome: dict, *, receipt: DeploymentReceipt) -> DeploymentResult:
+    """The DeploymentResult of what shiplog_deployment_record returned."""
+    deployment = _saved(Deployment, outcome["deployment"])
     deployment.organization = receipt.organization
+    repository_id = deployment.repository_id
+    deployment.repository = repository_id and _repository_ref(repository_id, outcome["repository"])
     receipt.deployment = deployment
-    matched = set(deployment.matched)
+    matched = set(outcome["matched_shas"])
     return DeploymentResult(
         deployment=deployment,
         receipt=receipt,
         matched_shas=[sha for sha in deployment.shas if sha in matched],
         unknown_shas=[sha for sha in deployment.shas if sha not in matched],
-        pull_requests=list(
-            PullRequest.objects.filter(deployments=deployment)
-            .select_related("repository")
-            .order_by("repository__full_name", "number")
-        ),
-        replaced_existing=replaced_existing,
+        pull_requests=[
+            _pull_request_ref(pk, number, title, _repository_ref(repository_id, full_name))
+            for pk, number, title, repository_id, full_name in outcome["pull_requests"]
+        ],
+        replaced_existing=outcome["replaced"],
     )
+
+
+def _saved(model, row: dict):
+    """A model instance of a row the database function returned as JSON."""
+    fields = [field for field in model._meta.concrete_fields if field.column in row]
+    return model.from_db(
+        connection.alias,
+        [field.attname for field in fields],
+        [field.to_python(row[field.column]) for field in fields],
+    )
+
+
+def _repository_ref(pk: int, full_name: str) -> Repository:
+    # from_db: the fields not given are deferred, so a save() could not blank them.
+    return Repository.from_db(connection.alias, ["id", "full_name"], [pk, full_name])
+
+
+def _pull_request_ref(pk: int, number: int, title: str, repository: Repository) -> PullRequest:
+    pull_request = PullRequest.from_db(
+        connection.alias,
+        ["id", "repository_id", "number", "title"],
+        [pk, repository.pk, number, title],
+    )
+    pull_request.repository = repository
+    return pull_request
 
 
 def deployments_delete(*, deployments: QuerySet[Deployment]) -> int:
