@@ -6,6 +6,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from config.secrets import secrets_keys_from_environment
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -76,6 +78,9 @@ if not SECRET_KEY:
             '(generate one with: python -c "import secrets; print(secrets.token_urlsafe(50))").'
         )
     SECRET_KEY = "django-insecure-development-only-key-do-not-use-in-production"  # noqa: S105
+
+# Fernet keys encrypting stored secrets (config/secrets.py): the first encrypts, all decrypt.
+SHIPLOG_SECRETS_KEYS = secrets_keys_from_environment(debug=DEBUG, secret_key=SECRET_KEY)
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])

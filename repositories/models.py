@@ -4,6 +4,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce, Upper
 from django.db.models.lookups import Contains
 
+from config.fields import EncryptedTextField
 from organizations.models import Contributor, Organization
 
 
@@ -184,15 +185,16 @@ class PullRequest(models.Model):
 class GitHubWebhook(models.Model):
     """An organization's GitHub webhook: an unguessable payload URL and its signing secret.
 
-    The secret is stored in plaintext because verifying X-Hub-Signature-256 needs it; it is
-    shown once when generated and never rendered or logged afterwards.
+    Verifying X-Hub-Signature-256 needs the secret itself, so it is encrypted rather than
+    hashed: the database holds a token of SHIPLOG_SECRETS_KEY (config.fields), `secret` reads
+    as the plain secret. It is shown once when generated and never rendered or logged after.
     """
 
     organization = models.OneToOneField(
         Organization, on_delete=models.CASCADE, related_name="github_webhook"
     )
     path_token = models.CharField(max_length=64, unique=True)
-    secret = models.CharField(max_length=128)
+    secret = EncryptedTextField()
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,

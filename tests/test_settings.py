@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import NotSupportedError, connection
 
+from config.secrets import development_secrets_key
 from config.settings import env_bool, env_int
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -173,3 +174,41 @@ def test_migrate_alone_makes_login_throttling_work():
     finally:
         admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
         admin.close()
+
+
+SECRETS_KEY = "9Zbq2y3ZJ0lcy7l2n3K1a0d7cFq1xYwQ8m2H5Yv0sRk="
+
+
+def test_the_deploy_check_fails_without_a_secrets_key():
+    deploy_check = ("manage.py", "check", "--deploy", "--fail-level", "ERROR")
+    result = _run(*deploy_check, **PRODUCTION, SHIPLOG_SECRETS_KEY="")
+    assert result.returncode != 0
+    assert "shiplog.E001" in result.stderr
+    assert "SHIPLOG_SECRETS_KEY is not set" in result.stderr
+
+    configured = _run(*deploy_check, **PRODUCTION, SHIPLOG_SECRETS_KEY=SECRETS_KEY)
+    assert configured.returncode == 0, configured.stderr
+
+
+@pytest.mark.parametrize("value", ["not-a-fernet-key", f"{SECRETS_KEY},tooshort"])
+def test_an_invalid_secrets_key_stops_start_up_naming_the_variable(value):
+    result = _run("manage.py", "check", SHIPLOG_SECRETS_KEY=value)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: SHIPLOG_SECRETS_KEY" in result.stderr
+    # Neither the bad key nor the good one beside it is repeated.
+    assert "not-a-fernet-key" not in result.stderr
+    assert "tooshort" not in result.stderr
+    assert SECRETS_KEY not in result.stderr
+
+
+def test_secrets_keys_come_from_the_variable_in_order_or_from_debugs_secret_key():
+    other = "cXdlcnR5dWlvcGFzZGZnaGprbHp4Y3Zibm0xMjM0NTY="
+    keys = "s.SHIPLOG_SECRETS_KEYS"
+    assert _settings_print(keys, **PRODUCTION, SHIPLOG_SECRETS_KEY=f"{SECRETS_KEY}, {other}") == (
+        str([SECRETS_KEY, other])
+    )
+    assert _settings_print(keys, **PRODUCTION, SHIPLOG_SECRETS_KEY="") == "[]"
+    development = _settings_print(
+        keys, DJANGO_DEBUG="true", DJANGO_SECRET_KEY="k" * 50, SHIPLOG_SECRETS_KEY=""
+    )
+    assert development == str([development_secrets_key("k" * 50)])
