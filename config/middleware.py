@@ -113,8 +113,10 @@ def access_log(request, response, *, duration_ms: float) -> None:
     )
 
 
-# A webhook's payload URL is a capability: its path token stays out of the logs.
-WEBHOOK_PATH = re.compile(r"(/webhooks/github/)[^/\s'\"]+")
+# A webhook's payload URL is a capability: its path token stays out of the logs. Matched in
+# any case, with or without the leading slash (the resolver's 404 names "webhooks/github/…"),
+# and with its slashes percent-encoded, so a mistyped URL carrying the real token is covered.
+WEBHOOK_PATH = re.compile(r"(webhooks(?:/|%2F)+github(?:/|%2F)+)[^/\s'\"?#]+", re.IGNORECASE)
 
 
 def text_without_secrets(text: str) -> str:
@@ -147,8 +149,9 @@ class RequestIdLogFilter(logging.Filter):
 
 
 class SecretRedactionLogFilter(logging.Filter):
-    """Redacts the message and traceback of every record (django.request names the path of
-    each 4xx/5xx) through text_without_secrets. settings.LOGGING puts it on every handler."""
+    """Redacts the message, traceback and stack of every record (django.request names the
+    path of each 4xx/5xx) through text_without_secrets. settings.LOGGING puts it on every
+    handler, and routes Django's own loggers to them."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.msg = text_without_secrets(record.getMessage())
@@ -158,4 +161,6 @@ class SecretRedactionLogFilter(logging.Filter):
             record.exc_text = logging.Formatter().formatException(record.exc_info)
         if record.exc_text:
             record.exc_text = text_without_secrets(record.exc_text)
+        if record.stack_info:
+            record.stack_info = text_without_secrets(record.stack_info)
         return True

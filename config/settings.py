@@ -262,7 +262,12 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": os.environ.get("SHIPLOG_LOG_LEVEL", "INFO")},
     "loggers": {
-        "django.server": {"level": "WARNING"},
+        # Django's default handlers on "django" (a console one with DEBUG on, mail_admins
+        # with it off) carry no redaction: its records reach the console through the root.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        # Without a handler of its own it must propagate, or logging's last-resort handler
+        # prints runserver's 4xx lines, paths and all, to stderr.
+        "django.server": {"level": "WARNING", "propagate": True},
         # SQL parameters carry webhook secrets: never log queries, even at DEBUG.
         "django.db.backends": {"level": "INFO"},
         # The embedded server's start and stop commands, logged at INFO on every command.
