@@ -1,7 +1,10 @@
 """GitHub webhook payloads: signature check, decoding, and parsing into plain records.
 
 Nothing here touches the database; a payload that cannot be parsed raises PayloadError
-naming the field, before anything is stored.
+naming the field, before anything is stored. Every value read is checked so that storing it
+cannot fail: the type GitHub documents, no NUL character (PostgreSQL text cannot hold one),
+numbers within their column, times within the supported years; a string longer than its
+column is cut to the column's length.
 """
 
 import hashlib
@@ -9,16 +12,30 @@ import hmac
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from urllib.parse import parse_qs
 
 from organizations.dates import OUT_OF_RANGE_MESSAGE, date_is_supported
 from organizations.services import AuthorIdentity
-from repositories.models import PullRequest
+from repositories.models import Commit, PullRequest, Repository, WebhookDelivery
 from repositories.services import CommitData, PullRequestData
 
 # GitHub caps webhook payloads at 25 MB and does not deliver larger ones.
 MAX_PAYLOAD_BYTES = 25 * 1024 * 1024
+# GitHub's payloads nest about six levels deep; far deeper is no GitHub payload.
+MAX_PAYLOAD_DEPTH = 64
+# PullRequest.number is a PostgreSQL integer column; GitHub numbers PRs from 1.
+MAX_INTEGER = 2**31 - 1
+BRANCH_REF_PREFIX = "refs/heads/"
+
+
+def _length(model, field: str) -> int:
+    return model._meta.get_field(field).max_length
+
+
+REF_LENGTH = _length(WebhookDelivery, "ref")
+# A PR's branch is matched to its pushes by ref: cut both the same way.
+BRANCH_LENGTH = min(_length(PullRequest, "head_branch"), REF_LENGTH - len(BRANCH_REF_PREFIX))
 PULL_REQUEST_ACTIONS = {
     "opened",
     "reopened",
@@ -63,17 +80,37 @@ def signature_is_valid(*, secret: str, body: bytes, signature: str) -> bool:
 
 def payload_decode(body: bytes) -> dict:
     """Accepts both content types GitHub offers: application/json and the form encoding
-    (payload=<json>), so a webhook created with the default still works."""
+    (payload=<json>), so a webhook created with the default still works. The raw body is
+    stored, so it may hold no NUL; nesting deeper than MAX_PAYLOAD_DEPTH is refused."""
     try:
         text = body.decode("utf-8")
-        if text.startswith("payload="):
-            text = parse_qs(text)["payload"][0]
-        payload = json.loads(text)
+        document = parse_qs(text)["payload"][0] if text.startswith("payload=") else text
+        payload = json.loads(document)
     except (UnicodeDecodeError, ValueError, KeyError) as error:
         raise PayloadError("body", "is not a JSON document") from error
+    except RecursionError:
+        raise PayloadError("body", f"nests deeper than {MAX_PAYLOAD_DEPTH} levels") from None
     if not isinstance(payload, dict):
         raise PayloadError("body", "must be a JSON object")
+    if "\0" in text:
+        raise PayloadError("body", "contains a NUL character")
+    _depth_check(payload)
     return payload
+
+
+def _depth_check(payload: dict) -> None:
+    """PayloadError naming the top-level key under which objects and arrays nest deeper than
+    MAX_PAYLOAD_DEPTH (the payload itself is level 1); walked without recursion."""
+    for key, value in payload.items():
+        stack = [(value, 2)]
+        while stack:
+            node, depth = stack.pop()
+            if not isinstance(node, dict | list):
+                continue
+            if depth > MAX_PAYLOAD_DEPTH:
+                raise PayloadError(key, f"nests deeper than {MAX_PAYLOAD_DEPTH} levels")
+            children = node.values() if isinstance(node, dict) else node
+            stack.extend((child, depth + 1) for child in children)
 
 
 def _get(payload: dict, path: str, kind: type | tuple = str, *, required: bool = True):
@@ -84,7 +121,42 @@ def _get(payload: dict, path: str, kind: type | tuple = str, *, required: bool =
         return None
     if not isinstance(value, kind) or isinstance(value, bool) and kind is int:
         raise PayloadError(path, "is missing or has the wrong type")
+    if isinstance(value, str):
+        _storable(value, path)
     return value
+
+
+def _storable(value: str, field: str) -> None:
+    if "\0" in value:
+        raise PayloadError(field, "contains a NUL character")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise PayloadError(field, "contains an unpaired UTF-16 surrogate") from None
+
+
+def _text(payload: dict, path: str, max_length: int) -> str:
+    """An optional string (null or absent is ""), cut to max_length."""
+    return (_get(payload, path, required=False) or "")[:max_length]
+
+
+def _positive_integer(payload: dict, path: str) -> int:
+    value = _get(payload, path, int)
+    if not 1 <= value <= MAX_INTEGER:
+        raise PayloadError(path, f"must be between 1 and {MAX_INTEGER}")
+    return value
+
+
+def payload_action(payload: dict) -> str:
+    """The delivery's action ("" when the event has none), cut to its column."""
+    return _text(payload, "action", _length(WebhookDelivery, "action"))
+
+
+def header_check(name: str, value: str) -> None:
+    """A required X-GitHub-* header is present and, like any payload string, storable."""
+    if not value.strip():
+        raise PayloadError(name, "header is required")
+    _storable(value, name)
 
 
 def _time(payload: dict, path: str, *, required: bool = True) -> datetime | None:
@@ -97,7 +169,8 @@ def _time(payload: dict, path: str, *, required: bool = True) -> datetime | None
         raise PayloadError(path, "is not an ISO 8601 time") from error
     if parsed.tzinfo is None:
         raise PayloadError(path, "has no UTC offset")
-    if not date_is_supported(parsed):
+    # Its own year first: converting year 9999 to UTC can overflow.
+    if not date_is_supported(parsed) or not date_is_supported(parsed.astimezone(UTC)):
         raise PayloadError(path, OUT_OF_RANGE_MESSAGE)
     return parsed
 
@@ -110,18 +183,18 @@ def _sha(payload: dict, path: str) -> str:
 
 
 def repository_full_name(payload: dict) -> str:
-    full_name = _get(payload, "repository.full_name")
+    full_name = _get(payload, "repository.full_name")[: _length(Repository, "full_name")]
     if not _FULL_NAME.match(full_name):
         raise PayloadError("repository.full_name", "must look like owner/name")
     return full_name
 
 
 def _user(payload: dict, path: str) -> AuthorIdentity:
-    user = _get(payload, path, dict, required=False) or {}
+    _get(payload, path, dict, required=False)
     return AuthorIdentity(
-        name=user.get("name") or "",
-        login=user.get("login") or "",
-        is_bot_account=user.get("type") == "Bot",
+        name=_text(payload, f"{path}.name", _length(Commit, "author_name")),
+        login=_text(payload, f"{path}.login", _length(Commit, "author_login")),
+        is_bot_account=_get(payload, f"{path}.type", required=False) == "Bot",
     )
 
 
@@ -130,14 +203,15 @@ def _head_branch(payload: dict) -> str:
     # names, so pushes to a same-named branch of this repository never match it.
     head_repo = _get(payload, "pull_request.head.repo.full_name", required=False)
     if head_repo == _get(payload, "repository.full_name"):
-        return _get(payload, "pull_request.head.ref")
-    return _get(payload, "pull_request.head.label", required=False) or ""
+        return _get(payload, "pull_request.head.ref")[:BRANCH_LENGTH]
+    return _text(payload, "pull_request.head.label", BRANCH_LENGTH)
 
 
 def pull_request_parse(payload: dict) -> PullRequestData:
-    pull_request = _get(payload, "pull_request", dict)
+    _get(payload, "pull_request", dict)
     merged_at = _time(payload, "pull_request.merged_at", required=False)
-    is_merged = bool(pull_request.get("merged")) or merged_at is not None
+    is_merged = bool(_get(payload, "pull_request.merged", bool, required=False))
+    is_merged = is_merged or merged_at is not None
     if is_merged and merged_at is None:
         raise PayloadError("pull_request.merged_at", "is missing on a merged pull request")
     if is_merged:
@@ -147,11 +221,11 @@ def pull_request_parse(payload: dict) -> PullRequestData:
     else:
         state = PullRequest.State.OPEN
     return PullRequestData(
-        number=_get(payload, "pull_request.number", int),
-        title=_get(payload, "pull_request.title", required=False) or "",
+        number=_positive_integer(payload, "pull_request.number"),
+        title=_text(payload, "pull_request.title", _length(PullRequest, "title")),
         state=state,
         author=_user(payload, "pull_request.user"),
-        is_draft=bool(pull_request.get("draft")),
+        is_draft=bool(_get(payload, "pull_request.draft", bool, required=False)),
         head_branch=_head_branch(payload),
         opened_at=_time(payload, "pull_request.created_at"),
         merged_at=merged_at if is_merged else None,
@@ -171,16 +245,16 @@ def review_parse(payload: dict) -> ReviewData:
 
 
 def _push_commit(commit: dict) -> CommitData:
-    author = commit.get("author") if isinstance(commit.get("author"), dict) else {}
+    _get(commit, "author", dict, required=False)
     timestamp = _time(commit, "timestamp")
     return CommitData(
         sha=_sha(commit, "id"),
-        message=commit.get("message") or "",
+        message=_get(commit, "message", required=False) or "",
         author=AuthorIdentity(
-            name=author.get("name") or "",
-            email=author.get("email") or "",
+            name=_text(commit, "author.name", _length(Commit, "author_name")),
+            email=_text(commit, "author.email", _length(Commit, "author_email")),
             # Commits by someone without a GitHub account carry no username.
-            login=author.get("username") or "",
+            login=_text(commit, "author.username", _length(Commit, "author_login")),
         ),
         authored_at=timestamp,
         committed_at=timestamp,
@@ -201,6 +275,6 @@ def push_parse(payload: dict) -> PushData:
             raise PayloadError(f"commits.{index}.{error.field}", error.message) from error
     return PushData(
         repository_full_name=repository_full_name(payload),
-        ref=_get(payload, "ref", required=False) or "",
+        ref=_text(payload, "ref", REF_LENGTH),
         commits=parsed,
     )

@@ -12,6 +12,7 @@ from repositories.github import PayloadError, PushData, ReviewData
 from repositories.models import GitHubWebhook, PullRequest, WebhookDelivery
 from repositories.selectors import login_is_marked_bot, pushed_delivery_bodies
 from repositories.services import (
+    CommitData,
     commit_data_changed_send,
     commit_ids_by_sha,
     commits_upsert,
@@ -62,13 +63,18 @@ def _branch_commits_claim(pull_request: PullRequest) -> None:
     bodies = pushed_delivery_bodies(
         repository=pull_request.repository, branch=pull_request.head_branch
     )
-    shas = [
-        commit.sha
-        for body in bodies
-        for commit in github.push_parse(github.payload_decode(body.encode())).commits
-    ]
+    shas = [commit.sha for body in bodies for commit in _stored_push_commits(body)]
     if pull_request_claim_commits(pull_request=pull_request, shas=shas):
         commit_data_changed_send(organization=pull_request.organization, shas=shas)
+
+
+def _stored_push_commits(body: str) -> list[CommitData]:
+    # A push stored before a parser rule was tightened may fail it now: its commits were
+    # recorded then, and this PR delivery is not refused because of it.
+    try:
+        return github.push_parse(github.payload_decode(body.encode())).commits
+    except PayloadError:
+        return []
 
 
 def _pull_request_apply(organization, data) -> _Applied:
@@ -118,11 +124,10 @@ def github_delivery_receive(
 ) -> DeliveryOutcome:
     """Stores a verified delivery and applies it. The payload is parsed before anything is
     written, so a bad one changes nothing; a repeated X-GitHub-Delivery changes nothing."""
-    for header, value in (("X-GitHub-Delivery", delivery_id), ("X-GitHub-Event", event)):
-        if not value.strip():
-            raise PayloadError(header, "header is required")
+    github.header_check("X-GitHub-Delivery", delivery_id)
+    github.header_check("X-GitHub-Event", event)
     payload = github.payload_decode(body)
-    action = payload.get("action") if isinstance(payload.get("action"), str) else ""
+    action = github.payload_action(payload)
     parse, apply = _handler(event, action)
     data = parse(payload) if parse else None
     with transaction.atomic():
