@@ -14,9 +14,7 @@ SQL_DIR = Path(__file__).with_name("sql")
 
 def _constants() -> dict[str, str]:
     """The Python constants the SQL names, as `{{ContributorRank.HUMAN}}`."""
-    ranks = {
-        f"{{{{ContributorRank.{rank.name}}}}}": str(int(rank)) for rank in ContributorRank
-    }
+    ranks = {f"{{{{ContributorRank.{rank.name}}}}}": str(int(rank)) for rank in ContributorRank}
     return {**ranks, "{{LINK_LOCK_CLASS}}": str(LINK_LOCK_CLASS)}
 
 

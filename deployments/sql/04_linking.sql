@@ -7,7 +7,25 @@
 -- SHA matching, the one definition: a sent SHA (40 hex, or a prefix of 7 or more) matches
 -- the organization's most recently committed commit starting with it; equal times fall to
 -- the higher SHA, then to the higher repository name (a fork's copy of the same commit), in
--- code-point order.
+-- code-point order. A plain SQL function, so the planner inlines it into the two
+-- statements below that match (new SHAs as they are stored, stored ones again).
+CREATE OR REPLACE FUNCTION shiplog_commit_match(p_organization bigint, p_sha text)
+RETURNS TABLE (id bigint, contributor_id bigint) LANGUAGE sql STABLE
+AS $$
+    SELECT c.id, c.contributor_id
+    FROM repositories_commit c
+    WHERE c.organization_id = p_organization
+      AND c.sha >= p_sha AND c.sha < p_sha || 'g'
+      AND starts_with(c.sha, p_sha)  -- exact under any collation; the range uses the index
+    -- The repository's name only breaks a tie: looked up per candidate, not joined, so the
+    -- plan starts from the (organization, sha) index.
+    ORDER BY c.committed_at DESC, c.sha COLLATE "C" DESC,
+             (SELECT r.full_name FROM repositories_repository r
+              WHERE r.id = c.repository_id) COLLATE "C" DESC
+    LIMIT 1
+$$;
+
+-- The stored SHAs of these deployments matched again, after commit data arrived.
 CREATE OR REPLACE FUNCTION shiplog_deployment_commits_match(
     p_organization bigint, p_deployments bigint[])
 RETURNS void LANGUAGE plpgsql AS $fn$
@@ -15,19 +33,7 @@ BEGIN
     UPDATE deployments_deploymentcommit dc
     SET commit_id = matched.id, contributor_id = matched.contributor_id
     FROM deployments_deploymentcommit sent
-    LEFT JOIN LATERAL (
-        SELECT c.id, c.contributor_id
-        FROM repositories_commit c
-        WHERE c.organization_id = p_organization
-          AND c.sha >= sent.sha AND c.sha < sent.sha || 'g'
-          AND starts_with(c.sha, sent.sha)  -- exact under any collation; the range uses the index
-        -- The repository's name only breaks a tie: looked up per candidate, not joined, so
-        -- the plan starts from the (organization, sha) index.
-        ORDER BY c.committed_at DESC, c.sha COLLATE "C" DESC,
-                 (SELECT r.full_name FROM repositories_repository r
-                  WHERE r.id = c.repository_id) COLLATE "C" DESC
-        LIMIT 1
-    ) AS matched ON true
+    LEFT JOIN LATERAL shiplog_commit_match(p_organization, sent.sha) AS matched ON true
     WHERE dc.id = sent.id AND sent.deployment_id = ANY(p_deployments)
       AND (dc.commit_id IS DISTINCT FROM matched.id
            OR dc.contributor_id IS DISTINCT FROM matched.contributor_id);
@@ -124,8 +130,8 @@ BEGIN
 END
 $fn$;
 
--- Stores and links the SHAs a deployment was sent with, in the order sent (`p_replaced`: a
--- newer receipt replaces the stored ones).
+-- Stores the SHAs a deployment was sent with, in the order sent and matched as they go in,
+-- and links it (`p_replaced`: a newer receipt replaces the stored ones).
 CREATE OR REPLACE FUNCTION shiplog_deployment_link_sent(
     p_organization bigint, p_deployment bigint, p_shas text[], p_replaced boolean)
 RETURNS void LANGUAGE plpgsql AS $fn$
@@ -133,10 +139,12 @@ BEGIN
     IF p_replaced THEN
         DELETE FROM deployments_deploymentcommit WHERE deployment_id = p_deployment;
     END IF;
-    INSERT INTO deployments_deploymentcommit (organization_id, deployment_id, sha, position)
-    SELECT p_organization, p_deployment, sent.sha, sent.position - 1
-    FROM unnest(p_shas) WITH ORDINALITY AS sent(sha, position);
-    PERFORM shiplog_deployment_commits_match(p_organization, ARRAY[p_deployment]);
+    INSERT INTO deployments_deploymentcommit (
+        organization_id, deployment_id, sha, position, commit_id, contributor_id)
+    SELECT p_organization, p_deployment, sent.sha, sent.position - 1,
+           matched.id, matched.contributor_id
+    FROM unnest(p_shas) WITH ORDINALITY AS sent(sha, position)
+    LEFT JOIN LATERAL shiplog_commit_match(p_organization, sent.sha) AS matched ON true;
     PERFORM shiplog_deployments_derive(p_organization, ARRAY[p_deployment], NOT p_replaced);
 END
 $fn$;
