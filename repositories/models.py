@@ -119,6 +119,9 @@ class PullRequest(models.Model):
     first_review_at = models.DateTimeField(null=True, blank=True)
     merged_at = models.DateTimeField(null=True, blank=True)
     merge_commit_sha = models.CharField(max_length=40, blank=True)
+    # The code host's updated_at of the state written last: an older snapshot never
+    # overwrites a newer one (null for sources that do not send it).
+    source_updated_at = models.DateTimeField(null=True, blank=True)
     commits = models.ManyToManyField(
         Commit, through="PullRequestCommit", blank=True, related_name="pull_requests"
     )
@@ -270,3 +273,6 @@ class PullRequestCommit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.commit_id} in {self.pullrequest_id}"
+
+
+from repositories.sync_models import GitHubSyncState  # noqa: E402, F401

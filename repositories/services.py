@@ -14,8 +14,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from organizations.models import Organization
-from organizations.services import AuthorIdentity, contributors_resolve
+from organizations.services import AuthorIdentity, contributor_is_bot, contributors_resolve
 from repositories.models import Commit, GitHubWebhook, PullRequest, Repository
+from repositories.selectors import login_is_marked_bot
 from repositories.signals import commit_data_changed
 
 BATCH_SIZE = 2000
@@ -44,6 +45,16 @@ class PullRequestData:
     opened_at: datetime | None = None
     merged_at: datetime | None = None
     merge_commit_sha: str = ""
+    # The code host's updated_at of this snapshot, when the source sends one.
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PullRequestReviewData:
+    reviewer: AuthorIdentity
+    # None for a PENDING (draft) review, which GitHub has not submitted.
+    submitted_at: datetime | None
+    state: str = ""
 
 
 def chunked(items: list, size: int | None = None) -> Iterable[list]:
@@ -224,18 +235,21 @@ def pull_request_upsert(*, repository: Repository, data: PullRequestData) -> Pul
     """Creates or updates a PR from what GitHub reported.
 
     Events can arrive out of order, so a PR already recorded as merged keeps its merge
-    data (GitHub cannot un-merge), and a resolved author is never replaced by nobody.
+    data (GitHub cannot un-merge), a snapshot older than the stored one (by the code host's
+    updated_at) changes nothing, and a resolved author is never replaced by nobody. A value
+    longer than its column is truncated.
     """
     author_ids = contributors_resolve(organization=repository.organization, authors=[data.author])
     fields = {
-        "title": data.title[:500],
+        "title": _fitted("title", data.title),
         "is_draft": data.is_draft,
-        "head_branch": data.head_branch[:255],
-        "author_login": data.author.login.lower()[:100],
+        "head_branch": _fitted("head_branch", data.head_branch),
+        "author_login": _fitted("author_login", data.author.login.lower()),
         "opened_at": data.opened_at,
         "state": data.state,
         "merged_at": data.merged_at,
         "merge_commit_sha": data.merge_commit_sha,
+        "source_updated_at": data.updated_at,
     }
     pull_request, created = PullRequest.objects.select_for_update().get_or_create(
         repository=repository,
@@ -248,6 +262,11 @@ def pull_request_upsert(*, repository: Repository, data: PullRequestData) -> Pul
     )
     if created:
         _merge_data_changed(pull_request)
+        return pull_request
+    stored_at = pull_request.source_updated_at
+    if data.updated_at is None:
+        fields["source_updated_at"] = stored_at
+    elif stored_at and data.updated_at < stored_at:
         return pull_request
     if pull_request.state == PullRequest.State.MERGED:
         for key in ("state", "merged_at", "merge_commit_sha"):
@@ -264,6 +283,10 @@ def pull_request_upsert(*, repository: Repository, data: PullRequestData) -> Pul
     return pull_request
 
 
+def _fitted(field: str, value: str) -> str:
+    return value[: PullRequest._meta.get_field(field).max_length]
+
+
 def _merge_data_changed(pull_request: PullRequest) -> None:
     # A deployment carrying the merge commit, or any PR commit, may now ship this PR.
     shas = list(pull_request.commits.values_list("sha", flat=True))
@@ -278,6 +301,38 @@ def pull_request_review_record(*, pull_request: PullRequest, submitted_at: datet
         PullRequest.objects.filter(pk=pull_request.pk)
         .filter(Q(first_review_at__isnull=True) | Q(first_review_at__gt=submitted_at))
         .update(first_review_at=submitted_at)
+    )
+
+
+def review_counts_as_first_review(
+    *, pull_request: PullRequest, review: PullRequestReviewData
+) -> bool:
+    """The first-review rule: a submitted review (not PENDING) by someone other than the
+    PR's author, and not by a bot (`contributor_is_bot`, or a login an admin marked as a
+    bot). first_review_at is the earliest review that counts."""
+    login = review.reviewer.login.lower()
+    if review.submitted_at is None or review.state.upper() == "PENDING":
+        return False
+    if login and login == pull_request.author_login:
+        return False
+    organization = pull_request.organization
+    return not (
+        contributor_is_bot(organization=organization, author=review.reviewer)
+        or login_is_marked_bot(organization=organization, login=login)
+    )
+
+
+def pull_request_reviews_record(
+    *, pull_request: PullRequest, reviews: list[PullRequestReviewData]
+) -> bool:
+    """Records the earliest of the reviews that count; True when first_review_at moved."""
+    counted = [
+        review.submitted_at
+        for review in reviews
+        if review_counts_as_first_review(pull_request=pull_request, review=review)
+    ]
+    return bool(counted) and pull_request_review_record(
+        pull_request=pull_request, submitted_at=min(counted)
     )
 
 

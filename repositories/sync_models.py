@@ -1,0 +1,38 @@
+"""Where the GitHub backfill of a repository stands, so a crashed run resumes."""
+
+from django.db import models
+
+from organizations.models import Organization
+
+
+class GitHubSyncState(models.Model):
+    """One row per repository. `next_page_url` is set while a run is under way (the page to
+    fetch next); the ETag and the high-water mark describe the last finished run."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    repository = models.OneToOneField(
+        "repositories.Repository", on_delete=models.CASCADE, related_name="github_sync"
+    )
+    first_page_etag = models.CharField(max_length=200, blank=True)
+    # The newest PR updated_at a finished run saw; a run stops at the first PR older than it.
+    updated_at_mark = models.DateTimeField(null=True, blank=True)
+    # Finished runs read every PR updated since this (null: all of them, once a run finished).
+    covered_since = models.DateTimeField(null=True, blank=True)
+    # The run under way's own mark (its first page's newest) and where it stops (null: at the
+    # oldest PR), kept until it finishes.
+    pending_updated_at_mark = models.DateTimeField(null=True, blank=True)
+    pending_stop_at = models.DateTimeField(null=True, blank=True)
+    next_page_url = models.TextField(blank=True)
+    pull_requests_done = models.PositiveIntegerField(default=0)
+    pull_requests_estimate = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    last_synced_at = models.DateTimeField(null=True, blank=True)
+    # One run per repository: a run claims the row until lease_expires_at (renewed per page).
+    lease_token = models.CharField(max_length=32, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "GitHub sync state"
+
+    def __str__(self) -> str:
+        return f"GitHub sync of {self.repository}"
