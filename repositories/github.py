@@ -232,6 +232,8 @@ def pull_request_parse(payload: dict) -> PullRequestData:
         # GitHub fills merge_commit_sha with a test merge while the PR is open: only a
         # merged PR's value is a real commit that deployments can carry.
         merge_commit_sha=_sha(payload, "pull_request.merge_commit_sha") if is_merged else "",
+        # An older delivery (a replayed "opened" after "closed") never overwrites newer state.
+        updated_at=_time(payload, "pull_request.updated_at", required=False),
     )
 
 

@@ -6,13 +6,13 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from organizations.services import contributor_is_bot
 from repositories import github
 from repositories.github import PayloadError, PushData, ReviewData
 from repositories.models import GitHubWebhook, PullRequest, WebhookDelivery
-from repositories.selectors import login_is_marked_bot, pushed_delivery_bodies
+from repositories.selectors import pushed_delivery_bodies
 from repositories.services import (
     CommitData,
+    PullRequestReviewData,
     commit_data_changed_send,
     commit_ids_by_sha,
     commits_upsert,
@@ -21,6 +21,7 @@ from repositories.services import (
     pull_request_review_record,
     pull_request_upsert,
     repository_ensure,
+    review_counts_as_first_review,
 )
 
 
@@ -88,13 +89,9 @@ def _pull_request_apply(organization, data) -> _Applied:
 def _review_apply(organization, data: ReviewData) -> _Applied:
     repository = repository_ensure(organization=organization, full_name=data.repository_full_name)
     pull_request = pull_request_upsert(repository=repository, data=data.pull_request)
-    reviewer = data.reviewer.login.lower()
-    if reviewer and reviewer == pull_request.author_login:
-        return _Applied(detail="review by the author: not a first review", repository=repository)
-    if contributor_is_bot(organization=organization, author=data.reviewer) or (
-        login_is_marked_bot(organization=organization, login=reviewer)
-    ):
-        return _Applied(detail="review by a bot: not a first review", repository=repository)
+    review = PullRequestReviewData(reviewer=data.reviewer, submitted_at=data.submitted_at)
+    if not review_counts_as_first_review(pull_request=pull_request, review=review):
+        return _Applied(detail="not a first review: by the author or a bot", repository=repository)
     moved = pull_request_review_record(pull_request=pull_request, submitted_at=data.submitted_at)
     detail = "first review recorded" if moved else "an earlier review was already recorded"
     return _Applied(detail=detail, repository=repository)

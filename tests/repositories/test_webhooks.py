@@ -486,6 +486,18 @@ def test_a_late_edit_does_not_unmerge_a_pr(client, webhook):
     assert (pr.state, pr.merge_commit_sha, pr.title) == ("merged", MERGE_SHA, "Renamed")
 
 
+def test_a_replayed_older_delivery_does_not_reopen_a_closed_pr(client, webhook):
+    closed = payloads.pull_request("closed", state="closed", title="Closed for now")
+    closed["pull_request"]["updated_at"] = "2019-05-17T09:00:00Z"
+    deliver(client, webhook, "pull_request", closed)
+
+    # GitHub redelivers an earlier event, or deliveries arrive out of order.
+    deliver(client, webhook, "pull_request", payloads.pull_request("opened", title="First"))
+
+    pr = PullRequest.objects.get()
+    assert (pr.state, pr.title) == ("closed", "Closed for now")
+
+
 def test_a_bot_author_becomes_a_bot_contributor(client, webhook):
     payload = payloads.pull_request(author="dependabot[bot]", author_type="Bot")
 
