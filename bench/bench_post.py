@@ -86,6 +86,10 @@ for n in range(HISTORY):
     deployment_record(organization=org, request_id=f"history-{n}", raw_body="{}", shas=shas,
                       environment_name=rng.choice(["production", "staging"]),
                       deployed_at=now - datetime.timedelta(minutes=HISTORY - n))
+    if n % 500 == 0:  # as autovacuum's analyze would on a server that has it on
+        from django.db import connection
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
 from django.db import connection
 with connection.cursor() as cursor:  # as generate_dataset does after a bulk load
     cursor.execute("ANALYZE")

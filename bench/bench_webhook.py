@@ -33,6 +33,8 @@ def main() -> None:
         options.database_url = embedded_database_url(ROOT / "var" / "postgres", DATABASE)
     os.environ["DATABASE_URL"] = options.database_url
     os.environ.update(DJANGO_DEBUG="false", DJANGO_SECRET_KEY="bench-" + "x" * 50)
+    # A fixed Fernet key (32 bytes, base64): the bench stores webhook secrets.
+    os.environ.setdefault("SHIPLOG_SECRETS_KEY", "YmVuY2gtb25seS1rZXktYmVuY2gtb25seS1rZXktISE=")
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
     os.environ["DJANGO_SECURE_SSL_REDIRECT"] = "false"
     import django

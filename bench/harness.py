@@ -25,6 +25,8 @@ def server_env(database_url: str, **overrides: str) -> dict:
         "DATABASE_URL": database_url,
         "DJANGO_DEBUG": "false",
         "DJANGO_SECRET_KEY": "bench-" + "x" * 50,
+        # A fixed Fernet key (32 bytes, base64): the benches store webhook secrets.
+        "SHIPLOG_SECRETS_KEY": "YmVuY2gtb25seS1rZXktYmVuY2gtb25seS1rZXktISE=",
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         "DJANGO_SECURE_SSL_REDIRECT": "false",
         # These scripts prove durability, not the per-token throttle: lift the limit.
