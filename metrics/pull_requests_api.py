@@ -20,7 +20,7 @@ from metrics.selectors.pull_requests import lead_time_seconds, pull_requests_sco
 from metrics.serializers import PullRequestListParamsSerializer, PullRequestPageSerializer
 from organizations.dates import EARLIEST_YEAR, LATEST_YEAR, supported_date_validate
 from organizations.models import Organization
-from repositories.models import PullRequest
+from repositories.models import REPOSITORY_FULL_NAME, PullRequest
 from tokens.models import Scope
 from tokens.permissions import CanReadMetrics
 
@@ -46,7 +46,7 @@ def pull_request_list(*, organization: Organization) -> QuerySet[PullRequest]:
 
 
 # The shape the repository table's full-name constraint allows.
-FULL_NAME_VALIDATOR = RegexValidator(r"^[^/\s]+/[^/\s]+$", message="Must look like owner/name.")
+FULL_NAME_VALIDATOR = RegexValidator(REPOSITORY_FULL_NAME, message="Must look like owner/name.")
 
 
 class PullRequestListFilter(django_filters.FilterSet):

@@ -29,7 +29,7 @@ from organizations.models import Organization
 from organizations.services import AuthorIdentity, contributors_resolve
 from repositories.git_graph import commits_only_in, generations
 from repositories.git_process import git_invocation, git_run
-from repositories.models import PullRequest, Repository
+from repositories.models import REPOSITORY_FULL_NAME, PullRequest, Repository
 from repositories.services import (
     BATCH_SIZE,
     CommitData,
@@ -50,7 +50,7 @@ _SQUASH = re.compile(r"\s*\(#(\d+)\)\s*$")
 _GITLAB = re.compile(r"^See merge request (\S+)!(\d+)\s*$", re.MULTILINE)
 _GITLAB_BRANCH = re.compile(r"^Merge branch '([^']+)'")
 _REMOTE_URL = re.compile(r"[:/]([^/:\s]+)/([^/\s]+?)(?:\.git)?/?$")
-_FULL_NAME = re.compile(r"^[^/\s]+/[^/\s]+$")
+_FULL_NAME = re.compile(REPOSITORY_FULL_NAME)
 
 
 class GitImportError(Exception):

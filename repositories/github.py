@@ -17,7 +17,13 @@ from urllib.parse import parse_qs
 
 from organizations.dates import OUT_OF_RANGE_MESSAGE, date_is_supported
 from organizations.services import AuthorIdentity
-from repositories.models import Commit, PullRequest, Repository, WebhookDelivery
+from repositories.models import (
+    REPOSITORY_FULL_NAME,
+    Commit,
+    PullRequest,
+    Repository,
+    WebhookDelivery,
+)
 from repositories.services import CommitData, PullRequestData
 
 # GitHub caps webhook payloads at 25 MB and does not deliver larger ones.
@@ -46,7 +52,7 @@ PULL_REQUEST_ACTIONS = {
 }
 REVIEW_ACTIONS = {"submitted"}
 _SHA = re.compile(r"^[0-9a-f]{40}$")
-_FULL_NAME = re.compile(r"^[^/\s]+/[^/\s]+$")
+_FULL_NAME = re.compile(REPOSITORY_FULL_NAME)
 
 
 class PayloadError(ValueError):

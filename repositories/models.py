@@ -7,6 +7,10 @@ from django.db.models.lookups import Contains
 from config.fields import EncryptedTextField
 from organizations.models import Contributor, Organization
 
+# A repository's name on its code host, "owner/name": the one pattern, which the table's
+# check constraint, the webhooks, git imports and the API filters all use.
+REPOSITORY_FULL_NAME = r"^[^/\s]+/[^/\s]+$"
+
 
 class Repository(models.Model):
     organization = models.ForeignKey(
@@ -23,7 +27,7 @@ class Repository(models.Model):
                 fields=["organization", "full_name"], name="repository_unique_full_name"
             ),
             models.CheckConstraint(
-                condition=models.Q(full_name__regex=r"^[^/\s]+/[^/\s]+$"),
+                condition=models.Q(full_name__regex=REPOSITORY_FULL_NAME),
                 name="repository_full_name_owner_slash_name",
             ),
         ]
