@@ -192,7 +192,7 @@ class DeploymentPullRequest(models.Model):
 class DeploymentTeam(models.Model):
     """A team the deployment is attributed to: a tracked person of the team authored one of
     its matched commits. Derived, like Deployment.contributor_rank; the deployment's UTC
-    day, environment and test flag are copied (a replacement derives the rows again) so a
+    day, environment, test flag and failure mark are copied (a replacement derives the rows again) so a
     range of an organization's team lines is one index scan, without a join, grouped by day:
     truncating 130,000 timestamps to weeks was half of a 52-week team-lines query."""
 
@@ -205,6 +205,9 @@ class DeploymentTeam(models.Model):
     deployed_on = models.DateField()
     environment_name = models.CharField(max_length=200)
     is_test = models.BooleanField()
+    # The deployment's marks_failure (its tags only change with a replacement, which derives
+    # the rows again): the team comparison's failure counts read only the index.
+    marks_failure = models.BooleanField(default=False)
 
     class Meta:
         constraints = [
@@ -214,7 +217,7 @@ class DeploymentTeam(models.Model):
             # Covering (PostgreSQL): the team lines of a range read only the index.
             models.Index(
                 fields=["organization", "deployed_on"],
-                include=["team", "environment_name", "is_test"],
+                include=["team", "environment_name", "is_test", "marks_failure"],
                 name="deployment_team_org_day",
             ),
             models.Index(fields=["team", "deployed_on"], name="deployment_team_team_day"),

@@ -3,8 +3,9 @@
 -- commit (an untracked or unknown author) beats no matched commit at all
 -- (the double-braced ranks are deployments.models.ContributorRank's values, filled in when
 -- the file is installed). Its DeploymentTeam rows are the teams of the tracked people (not
--- bots) among those authors, with the deployment's UTC day, environment and test flag
--- copied, so a range of team lines is one index scan. `p_new`: no team rows exist yet.
+-- bots) among those authors, with the deployment's UTC day, environment, test flag and
+-- failure mark copied, so a range of team lines is one index scan. `p_new`: no team rows
+-- exist yet.
 CREATE OR REPLACE FUNCTION shiplog_deployments_attribute(p_deployments bigint[], p_new boolean)
 RETURNS void LANGUAGE plpgsql AS $fn$
 BEGIN
@@ -27,9 +28,11 @@ BEGIN
         DELETE FROM deployments_deploymentteam WHERE deployment_id = ANY(p_deployments);
     END IF;
     INSERT INTO deployments_deploymentteam (
-        organization_id, deployment_id, team_id, deployed_on, environment_name, is_test)
+        organization_id, deployment_id, team_id, deployed_on, environment_name, is_test,
+        marks_failure)
     SELECT DISTINCT d.organization_id, d.id, member.team_id,
-           (d.deployed_at AT TIME ZONE 'UTC')::date, d.environment_name, d.is_test
+           (d.deployed_at AT TIME ZONE 'UTC')::date, d.environment_name, d.is_test,
+           d.marks_failure
     FROM deployments_deployment d
     JOIN deployments_deploymentcommit dc ON dc.deployment_id = d.id
     JOIN organizations_contributor p ON p.id = dc.contributor_id

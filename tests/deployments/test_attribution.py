@@ -44,6 +44,7 @@ def stored(organization) -> dict[int, tuple[int, set[int], datetime]]:
         assert {row.deployed_on for row in rows} <= {deployment.deployed_at.astimezone(UTC).date()}
         assert {row.is_test for row in rows} <= {deployment.is_test}
         assert {row.environment_name for row in rows} <= {deployment.environment_name}
+        assert {row.marks_failure for row in rows} <= {deployment.marks_failure}
         assert {row.organization_id for row in rows} <= {organization.pk}
         teams = set(rows.values_list("team_id", flat=True))
         result[deployment.pk] = (
@@ -170,6 +171,17 @@ def test_a_replacement_moves_the_team_rows_with_the_deployment(organization, wor
     )
     copied = set(DeploymentTeam.objects.values_list("deployed_on", "is_test"))
     assert copied == {(later.deployed_at.astimezone(UTC).date(), True)}
+    assert_in_step(organization)
+
+
+def test_a_replacement_tagged_as_a_failure_marks_its_team_rows(organization, world):
+    shas = [make_commit(world["repo"], contributor=world["ada"]).sha]
+    record(organization, shas, received_at=T0)
+    assert set(DeploymentTeam.objects.values_list("marks_failure", flat=True)) == {False}
+
+    record(organization, shas, received_at=T0 + timedelta(1), tags=["rollback"])
+
+    assert set(DeploymentTeam.objects.values_list("marks_failure", flat=True)) == {True}
     assert_in_step(organization)
 
 
