@@ -7,6 +7,7 @@ from the failures attributed to the team.
 """
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from metrics.calculations import (
     FRACTIONS,
@@ -39,9 +40,10 @@ class TeamRow:
     recovery_time: Summary
     unrecovered: int
 
-    @property
+    @cached_property
     def bands(self) -> dict[str, str | None]:
-        """The DORA bands of the team's numbers, on the medians as the tiles' are."""
+        """The DORA bands of the team's numbers, on the medians as the tiles' are (the
+        template reads each twice)."""
         return {
             "deployment_frequency": performance_band("deployment_frequency", self.per_week),
             "change_lead_time": performance_band("change_lead_time", self.lead_time.median),
