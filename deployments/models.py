@@ -192,9 +192,9 @@ class DeploymentPullRequest(models.Model):
 class DeploymentTeam(models.Model):
     """A team the deployment is attributed to: a tracked person of the team authored one of
     its matched commits. Derived, like Deployment.contributor_rank; the deployment's UTC
-    day, environment, test flag and failure mark are copied (a replacement derives the rows again) so a
-    range of an organization's team lines is one index scan, without a join, grouped by day:
-    truncating 130,000 timestamps to weeks was half of a 52-week team-lines query."""
+    day, environment, test flag and failure mark are copied (a replacement derives the rows
+    again) so a range of an organization's team lines is one index scan, without a join,
+    grouped by day."""
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     deployment = models.ForeignKey(
