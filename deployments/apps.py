@@ -88,6 +88,7 @@ class DeploymentsConfig(AppConfig):
         )
 
         from deployments import schema  # noqa: F401 - registers the bearer auth scheme
+        from deployments.github_deployments import webhook_handler_register
         from organizations.models import Contributor
         from organizations.signals import contributors_changed, counted_environments_changed
         from repositories.models import Commit
@@ -129,3 +130,6 @@ class DeploymentsConfig(AppConfig):
         counted_environments_changed.connect(
             _refresh_on_counting_changed, dispatch_uid="deployments.counted_changed"
         )
+        # The webhook is in repositories, which may not import deployments: this registers
+        # the one event deployments records (a handler, not a signal: it answers the delivery).
+        webhook_handler_register()

@@ -35,7 +35,13 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Organization)
 class OrganizationAdmin(ModelAdmin):
-    list_display = ["name", "slug", "auto_create_contributors", "created_at"]
+    list_display = [
+        "name",
+        "slug",
+        "auto_create_contributors",
+        "github_deployments_enabled",
+        "created_at",
+    ]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline]

@@ -38,6 +38,12 @@ class Organization(models.Model):
         validators=[validate_names],
         help_text="Environments whose deployments count in metrics; empty means all of them.",
     )
+    github_deployments_enabled = models.BooleanField(
+        default=False,
+        # Also in the database: rows written by code that predates the column still insert.
+        db_default=False,
+        help_text="Record GitHub deployment statuses (state success) sent to the webhook.",
+    )
 
     class Meta:
         ordering = ["name"]

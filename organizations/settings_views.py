@@ -80,6 +80,18 @@ def bot_names_save(request):
 
 @require_POST
 @organization_admin_required
+def github_deployments_save(request):
+    # A flag with no consequences for recorded data: saved alone, no service to call.
+    organization = request.organization
+    organization.github_deployments_enabled = request.POST.get("github_deployments") == "on"
+    organization.save(update_fields=["github_deployments_enabled"])
+    state = "on" if organization.github_deployments_enabled else "off"
+    messages.success(request, f"GitHub deployments are {state}.")
+    return _back("github-deployments")
+
+
+@require_POST
+@organization_admin_required
 def team_add(request):
     try:
         team = team_create(organization=request.organization, name=request.POST.get("name", ""))

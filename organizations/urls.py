@@ -7,6 +7,7 @@ app_name = "organization_settings"
 urlpatterns = [
     path("counting/", views.counting_update, name="counting"),
     path("bot-names/", views.bot_names_save, name="bot_names"),
+    path("github-deployments/", views.github_deployments_save, name="github_deployments"),
     path("teams/", views.team_add, name="team_add"),
     path("teams/members/", views.team_member_add_view, name="team_member_add"),
     path(

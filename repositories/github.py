@@ -286,3 +286,43 @@ def push_parse(payload: dict) -> PushData:
         ref=_text(payload, "ref", REF_LENGTH),
         commits=parsed,
     )
+
+
+DEPLOYMENT_STATUS_ACTIONS = {"created"}
+
+
+@dataclass(frozen=True)
+class DeploymentStatusData:
+    """A deployment_status event; strings are checked storable, not cut (deployments owns
+    the columns they go to)."""
+
+    repository_full_name: str
+    state: str
+    environment: str
+    sha: str
+    created_at: datetime
+    description: str
+
+
+def _environment(payload: dict) -> str:
+    # The status's environment is the one deployed to; older payloads carry only the
+    # deployment's.
+    status_environment = _get(payload, "deployment_status.environment", required=False)
+    path = "deployment_status.environment" if status_environment else "deployment.environment"
+    environment = _get(payload, path).strip()
+    if not environment:
+        raise PayloadError(path, "must not be blank")
+    return environment
+
+
+def deployment_status_parse(payload: dict) -> DeploymentStatusData:
+    _get(payload, "deployment_status", dict)
+    _get(payload, "deployment", dict)
+    return DeploymentStatusData(
+        repository_full_name=repository_full_name(payload),
+        state=_get(payload, "deployment_status.state"),
+        environment=_environment(payload),
+        sha=_sha(payload, "deployment.sha"),
+        created_at=_time(payload, "deployment_status.created_at"),
+        description=_get(payload, "deployment.description", required=False) or "",
+    )

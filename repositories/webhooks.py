@@ -33,13 +33,16 @@ class DeliveryOutcome:
 
 
 @dataclass(frozen=True)
-class _Applied:
+class Applied:
+    """What applying a delivery did; ignored is a delivery stored but not used (202)."""
+
     detail: str
     repository: object = None
     ref: str = ""
+    ignored: bool = False
 
 
-def _push_apply(organization, data: PushData) -> _Applied:
+def _push_apply(organization, data: PushData, delivery: WebhookDelivery) -> Applied:
     repository = repository_ensure(organization=organization, full_name=data.repository_full_name)
     pushed = [commit.sha for commit in data.commits]
     changed = set(commits_upsert(repository=repository, commits=data.commits))
@@ -54,7 +57,7 @@ def _push_apply(organization, data: PushData) -> _Applied:
             changed.update(pushed)
     commit_data_changed_send(organization=organization, shas=changed)
     detail = f"{len(changed & set(pushed))} new of {len(pushed)} commits"
-    return _Applied(detail=detail, repository=repository, ref=data.ref)
+    return Applied(detail=detail, repository=repository, ref=data.ref)
 
 
 def _branch_commits_claim(pull_request: PullRequest) -> None:
@@ -78,35 +81,41 @@ def _stored_push_commits(body: str) -> list[CommitData]:
         return []
 
 
-def _pull_request_apply(organization, data) -> _Applied:
+def _pull_request_apply(organization, data, delivery: WebhookDelivery) -> Applied:
     full_name, pull_request_data = data
     repository = repository_ensure(organization=organization, full_name=full_name)
     pull_request = pull_request_upsert(repository=repository, data=pull_request_data)
     _branch_commits_claim(pull_request)
-    return _Applied(detail=f"{pull_request} is {pull_request.state}", repository=repository)
+    return Applied(detail=f"{pull_request} is {pull_request.state}", repository=repository)
 
 
-def _review_apply(organization, data: ReviewData) -> _Applied:
+def _review_apply(organization, data: ReviewData, delivery: WebhookDelivery) -> Applied:
     repository = repository_ensure(organization=organization, full_name=data.repository_full_name)
     pull_request = pull_request_upsert(repository=repository, data=data.pull_request)
     review = PullRequestReviewData(reviewer=data.reviewer, submitted_at=data.submitted_at)
     if not review_counts_as_first_review(pull_request=pull_request, review=review):
-        return _Applied(detail="not a first review: by the author or a bot", repository=repository)
+        return Applied(detail="not a first review: by the author or a bot", repository=repository)
     moved = pull_request_review_record(pull_request=pull_request, submitted_at=data.submitted_at)
     detail = "first review recorded" if moved else "an earlier review was already recorded"
-    return _Applied(detail=detail, repository=repository)
+    return Applied(detail=detail, repository=repository)
 
 
 def _pull_request_parse(payload: dict):
     return github.repository_full_name(payload), github.pull_request_parse(payload)
 
 
-# event -> (actions handled, or None for all; parse; apply)
+# event -> (actions handled, or None for all; parse; apply(organization, data, delivery))
 _HANDLERS: dict[str, tuple[set[str] | None, Callable, Callable]] = {
     "push": (None, github.push_parse, _push_apply),
     "pull_request": (github.PULL_REQUEST_ACTIONS, _pull_request_parse, _pull_request_apply),
     "pull_request_review": (github.REVIEW_ACTIONS, github.review_parse, _review_apply),
 }
+
+
+def handler_register(event: str, *, actions: set[str] | None, parse, apply) -> None:
+    """Adds the handler of an event that a higher app applies (repositories may not import
+    it): deployments registers deployment_status from its AppConfig.ready."""
+    _HANDLERS[event] = (actions, parse, apply)
 
 
 def _handler(event: str, action: str):
@@ -138,12 +147,18 @@ def github_delivery_receive(
             detail = f"{event} {action}".strip() + " is not used by Shiplog"
             outcome = DeliveryOutcome(202, WebhookDelivery.Status.IGNORED, detail)
         else:
-            applied = apply(webhook.organization, data)
+            applied = apply(webhook.organization, data, delivery)
             delivery.repository, delivery.ref = applied.repository, applied.ref
-            outcome = DeliveryOutcome(200, WebhookDelivery.Status.PROCESSED, applied.detail)
+            outcome = _outcome_of(applied)
         delivery.status, delivery.detail = outcome.status, outcome.detail[:300]
         delivery.save(update_fields=["status", "detail", "repository", "ref"])
     return outcome
+
+
+def _outcome_of(applied: Applied) -> DeliveryOutcome:
+    if applied.ignored:
+        return DeliveryOutcome(202, WebhookDelivery.Status.IGNORED, applied.detail)
+    return DeliveryOutcome(200, WebhookDelivery.Status.PROCESSED, applied.detail)
 
 
 def _delivery_store(webhook, delivery_id, event, action, body) -> WebhookDelivery | None:

@@ -514,6 +514,9 @@ CASES = {
     "settings/bot-names/ organization_settings:bot_names": _case_settings_form(
         "bot_names", {"bot_names": "robot"}
     ),
+    "settings/github-deployments/ organization_settings:github_deployments": (
+        _case_settings_form("github_deployments", {"github_deployments": "on"})
+    ),
     "settings/teams/ organization_settings:team_add": _case_settings_form(
         "team_add", {"name": "Globex Team Two", "organization": "globex"}
     ),
