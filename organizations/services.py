@@ -68,6 +68,14 @@ def organization_counting_update(
     return organization
 
 
+def github_deployments_set(*, organization: Organization, enabled: bool) -> Organization:
+    """Turns GitHub deployment statuses as a source of deployments on or off (it changes
+    nothing already recorded)."""
+    organization.github_deployments_enabled = enabled
+    organization.save(update_fields=["github_deployments_enabled"])
+    return organization
+
+
 @transaction.atomic
 def bot_names_update(*, organization: Organization, bot_names: list[str]) -> Organization:
     """Saves the bot names (they flag authors seen from now on), keeping what counts."""

@@ -16,6 +16,7 @@ from organizations.services import (
     bot_names_update,
     contributors_flag,
     contributors_merge,
+    github_deployments_set,
     organization_counting_update,
     team_create,
     team_member_add,
@@ -81,10 +82,10 @@ def bot_names_save(request):
 @require_POST
 @organization_admin_required
 def github_deployments_save(request):
-    # A flag with no consequences for recorded data: saved alone, no service to call.
-    organization = request.organization
-    organization.github_deployments_enabled = request.POST.get("github_deployments") == "on"
-    organization.save(update_fields=["github_deployments_enabled"])
+    organization = github_deployments_set(
+        organization=request.organization,
+        enabled=request.POST.get("github_deployments") == "on",
+    )
     state = "on" if organization.github_deployments_enabled else "off"
     messages.success(request, f"GitHub deployments are {state}.")
     return _back("github-deployments")
