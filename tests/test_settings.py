@@ -32,8 +32,11 @@ def _server_url(database: str) -> str:
 def _run(*command: str, **env: str) -> subprocess.CompletedProcess:
     """A command of the project, run with the test's environment plus `env`; DATABASE_URL
     points at the test database unless `env` says otherwise, so no embedded server starts."""
+    # The browser tests' async-safety switch is for this process's Playwright loop: a
+    # deploy check in a fresh process would rightly refuse it.
+    inherited = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     environment = {
-        **os.environ,
+        **inherited,
         "DATABASE_URL": _server_url(settings.DATABASES["default"]["NAME"]),
         "DJANGO_DEBUG": "true",
         **env,
