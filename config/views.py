@@ -3,7 +3,7 @@ from django.shortcuts import render
 from metrics.selectors.choices import environment_choices
 from organizations.decorators import organization_required
 from organizations.selectors import contributors_for_settings, teams_with_members
-from repositories.selectors import github_webhook_for_organization
+from repositories.selectors import github_sync_states, github_webhook_for_organization
 from tokens.selectors import deployments_api_token
 
 
@@ -13,6 +13,7 @@ def integrations(request):
     context = {
         "api_token": deployments_api_token(request.organization),
         "github_webhook": github_webhook_for_organization(organization=request.organization),
+        "github_syncs": github_sync_states(organization=request.organization),
     }
     return render(request, "integrations/index.html", context)
 

@@ -1,7 +1,8 @@
-from django.db.models import Count, Max
+from django.db.models import Count, Max, QuerySet
 
 from organizations.models import ContributorIdentity, Organization
 from repositories.models import GitHubWebhook, Repository, WebhookDelivery
+from repositories.sync_models import GitHubSyncState
 
 
 def github_webhook_for_path_token(*, path_token: str) -> GitHubWebhook | None:
@@ -40,3 +41,12 @@ def login_is_marked_bot(*, organization: Organization, login: str) -> bool:
         value=login.lower(),
         contributor__is_bot=True,
     ).exists()
+
+
+def github_sync_states(*, organization: Organization) -> QuerySet[GitHubSyncState]:
+    """Where each repository's GitHub history backfill stands, for the card."""
+    return (
+        GitHubSyncState.objects.filter(organization=organization)
+        .select_related("repository")
+        .order_by("repository__full_name")
+    )
