@@ -14,7 +14,6 @@ from collections.abc import Iterable
 from django.db import connection
 
 from deployments.models import DeploymentCommit
-from organizations.models import Organization
 
 
 def deployments_attribute(*, deployment_ids: Iterable[int], new: bool = False) -> None:
@@ -25,11 +24,6 @@ def deployments_attribute(*, deployment_ids: Iterable[int], new: bool = False) -
         return
     with connection.cursor() as cursor:
         cursor.execute("SELECT shiplog_deployments_attribute(%s::bigint[], %s)", [ids, new])
-
-
-def organization_attribute(*, organization: Organization) -> None:
-    """Every deployment of the organization (bulk loads, repairs)."""
-    deployments_attribute(deployment_ids=organization.deployments.values_list("pk", flat=True))
 
 
 def contributors_deployments(*, contributor_ids: Iterable[int]) -> set[int]:
