@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "procrastinate.contrib.django",
     "organizations",
     "repositories",
     "tokens",
@@ -161,6 +162,8 @@ SHIPLOG_CONCURRENT_QUERIES = env_bool("SHIPLOG_CONCURRENT_QUERIES", True)
 
 # GitHub's REST API root: GitHub Enterprise Server's is https://HOST/api/v3.
 SHIPLOG_GITHUB_API_URL = os.environ.get("SHIPLOG_GITHUB_API_URL", "https://api.github.com")
+# How often the background worker syncs each tracked repository (a divisor of 60).
+SHIPLOG_GITHUB_SYNC_MINUTES = env_int("SHIPLOG_GITHUB_SYNC_MINUTES", 15)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
