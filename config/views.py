@@ -1,9 +1,14 @@
+from django.conf import settings
 from django.shortcuts import render
 
 from metrics.selectors.choices import environment_choices
 from organizations.decorators import organization_required
 from organizations.selectors import contributors_for_settings, teams_with_members
-from repositories.selectors import github_sync_states, github_webhook_for_organization
+from repositories.selectors import (
+    github_api_token_for,
+    github_sync_states,
+    github_webhook_for_organization,
+)
 from tokens.selectors import deployments_api_token
 
 
@@ -14,6 +19,8 @@ def integrations(request):
         "api_token": deployments_api_token(request.organization),
         "github_webhook": github_webhook_for_organization(organization=request.organization),
         "github_syncs": github_sync_states(organization=request.organization),
+        "github_api_token": github_api_token_for(organization=request.organization),
+        "github_sync_minutes": settings.SHIPLOG_GITHUB_SYNC_MINUTES,
     }
     return render(request, "integrations/index.html", context)
 

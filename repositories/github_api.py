@@ -133,6 +133,20 @@ class GitHubClient:
     def get(self, url: str) -> dict:
         return self._get(url).json()
 
+    def user_login(self) -> str:
+        """The account the token acts as (GET /user): checks that GitHub accepts it."""
+        return str(self.get(self.url("/user")).get("login", ""))
+
+    def repositories_visible(self, *, limit: int) -> tuple[list[dict], bool]:
+        """Up to `limit` repositories the token can read (GET /user/repos, by name), and
+        whether there were more."""
+        found: list[dict] = []
+        for items in self.pages(self.url("/user/repos", per_page=100, sort="full_name")):
+            found.extend(items)
+            if len(found) > limit:
+                return found[:limit], True
+        return found, False
+
     def _get(self, url: str, *, etag: str = "") -> requests.Response:
         headers = {"If-None-Match": etag} if etag else {}
         for attempt in range(RATE_LIMIT_TRIES):
@@ -189,7 +203,8 @@ class GitHubClient:
         if status == 401:
             raise GitHubTokenRefused(
                 f"the token was refused: {_message(response) or 'Bad credentials'} "
-                f"(GET {url}). Check GITHUB_TOKEN and its access to the repository."
+                f"(GET {url}). Check the token (GITHUB_TOKEN, or the one stored on Integrations) "
+                "and its access to the repository."
             )
         if status == 404:
             raise GitHubNotFound(f"GET {url} answered 404: {_message(response)}")

@@ -279,4 +279,4 @@ class PullRequestCommit(models.Model):
         return f"{self.commit_id} in {self.pullrequest_id}"
 
 
-from repositories.sync_models import GitHubSyncState  # noqa: E402, F401
+from repositories.sync_models import GitHubApiToken, GitHubSyncState  # noqa: E402, F401

@@ -2,7 +2,7 @@ from django.db.models import Count, Max, QuerySet
 
 from organizations.models import ContributorIdentity, Organization
 from repositories.models import GitHubWebhook, Repository, WebhookDelivery
-from repositories.sync_models import GitHubSyncState
+from repositories.sync_models import GitHubApiToken, GitHubSyncState
 
 
 def github_webhook_for_path_token(*, path_token: str) -> GitHubWebhook | None:
@@ -49,4 +49,14 @@ def github_sync_states(*, organization: Organization) -> QuerySet[GitHubSyncStat
         GitHubSyncState.objects.filter(organization=organization)
         .select_related("repository")
         .order_by("repository__full_name")
+    )
+
+
+def github_api_token_for(*, organization: Organization) -> GitHubApiToken | None:
+    """The stored token's facts for the card (the token itself is never rendered)."""
+    return (
+        GitHubApiToken.objects.filter(organization=organization)
+        .select_related("created_by")
+        .defer("token")
+        .first()
     )

@@ -1,8 +1,36 @@
-"""Where the GitHub backfill of a repository stands, so a crashed run resumes."""
+"""The GitHub API token an organization stored, and where each repository's backfill stands
+(so a crashed run resumes)."""
 
+from django.conf import settings
 from django.db import models
 
+from config.fields import EncryptedTextField
 from organizations.models import Organization
+
+
+class GitHubApiToken(models.Model):
+    """The token the background sync reads GitHub with, encrypted at rest; never shown again."""
+
+    organization = models.OneToOneField(
+        Organization, on_delete=models.CASCADE, related_name="github_api_token"
+    )
+    token = EncryptedTextField()
+    # The GitHub account the token acts as (GET /user), so admins see whose access it is.
+    login = models.CharField(max_length=100)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "GitHub API token"
+
+    def __str__(self) -> str:
+        return f"GitHub token of {self.organization} (as {self.login})"
 
 
 class GitHubSyncState(models.Model):
@@ -13,6 +41,8 @@ class GitHubSyncState(models.Model):
     repository = models.OneToOneField(
         "repositories.Repository", on_delete=models.CASCADE, related_name="github_sync"
     )
+    # Tracked repositories are synced by the background worker with the stored token.
+    tracked = models.BooleanField(default=False)
     first_page_etag = models.CharField(max_length=200, blank=True)
     # The newest PR updated_at a finished run saw; a run stops at the first PR older than it.
     updated_at_mark = models.DateTimeField(null=True, blank=True)

@@ -1,10 +1,26 @@
 from django.urls import path
 
-from repositories import views
+from repositories import history_views, views
 
 urlpatterns = [
     path("webhooks/github/<str:path_token>/", views.github_webhook, name="github_webhook"),
     path("integrations/github/connect/", views.github_connect, name="github_connect"),
     path("integrations/github/regenerate/", views.github_regenerate, name="github_regenerate"),
     path("integrations/github/disconnect/", views.github_disconnect, name="github_disconnect"),
+    path("integrations/github/token/", history_views.github_token_save, name="github_token"),
+    path(
+        "integrations/github/token/remove/",
+        history_views.github_token_remove,
+        name="github_token_remove",
+    ),
+    path(
+        "integrations/github/repositories/",
+        history_views.github_repositories,
+        name="github_repositories",
+    ),
+    path(
+        "integrations/github/repositories/<int:repository_id>/stop/",
+        history_views.github_repository_stop,
+        name="github_repository_stop",
+    ),
 ]

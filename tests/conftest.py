@@ -1,6 +1,9 @@
 """Personas: an admin and a member of one organization, and someone from another one."""
 
+import threading
+
 import pytest
+from django.db import connection
 
 from metrics import parallel
 from tests.factories import make_membership, make_organization, make_user
@@ -71,3 +74,43 @@ def superuser_client(db, client):
     user.save()
     client.force_login(user)
     return client
+
+
+@pytest.fixture
+def run_worker(monkeypatch):
+    """Runs procrastinate's real worker on the test database until no job is due, then
+    returns (as `manage.py procrastinate worker` does, without waiting for more). The test
+    must commit its data (a transactional test): the worker reads over its own connection.
+    No periodic pass: it would be queued whenever a test runs on a quarter hour."""
+    from procrastinate.contrib.django import app
+
+    monkeypatch.setattr(app.periodic_registry, "periodic_tasks", {})
+
+    def work() -> None:
+        with app.replace_connector(app.connector.get_worker_connector()):
+            app.run_worker(wait=False, install_signal_handlers=False, listen_notify=False)
+
+    def run() -> None:
+        # Its own thread: the worker runs an event loop, which a browser test's thread has.
+        failures = []
+        thread = threading.Thread(target=lambda: _recorded(work, failures))
+        thread.start()
+        thread.join(timeout=60)
+        assert not thread.is_alive(), "the worker did not finish its jobs within 60 s"
+        if failures:
+            raise failures[0]
+
+    yield run
+    # The test database's flush leaves procrastinate's tables (unmanaged models) as they are.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE procrastinate_jobs, procrastinate_periodic_defers, procrastinate_workers "
+            "CASCADE"
+        )
+
+
+def _recorded(function, failures: list) -> None:
+    try:
+        function()
+    except Exception as error:  # re-raised in the test's thread
+        failures.append(error)

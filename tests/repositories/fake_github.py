@@ -37,6 +37,22 @@ def user(login: str, kind: str = "User") -> dict:
     }
 
 
+def repo(full_name: str, *, private: bool = True) -> dict:
+    """An item of GET /user/repos (a "repository")."""
+    owner, name = full_name.split("/")
+    return {
+        "id": next(_ids),
+        "node_id": "MDEwOlJlcG9zaXRvcnkxMjk2MjY5",
+        "name": name,
+        "full_name": full_name,
+        "owner": user(owner, "Organization"),
+        "private": private,
+        "html_url": f"https://github.com/{full_name}",
+        "default_branch": "main",
+        "permissions": {"admin": False, "maintain": False, "push": True, "pull": True},
+    }
+
+
 def _branch(full_name: str, ref: str, sha: str) -> dict:
     owner = full_name.split("/")[0]
     return {
@@ -168,6 +184,9 @@ class FakeGitHub:
     rate_limit_remaining: int = 4999
     rate_limit_reset: int = 1700000000
     url: str = ""
+    # GET /user and GET /user/repos: who the token is, and what it reaches.
+    login: str = "octocat"
+    visible: list = field(default_factory=lambda: ["acme/web"])
 
     def add(self, item: dict, *, reviews=(), commits=()) -> None:
         self.pulls.append(item)
@@ -191,6 +210,10 @@ class FakeGitHub:
         parts = urlsplit(path)
         query = {key: values[0] for key, values in parse_qs(parts.query).items()}
         segments = parts.path.strip("/").split("/")
+        if segments == ["user"]:
+            return 200, {}, {**user(self.login), "name": "The Octocat", "public_repos": 2}
+        if segments == ["user", "repos"]:
+            return self._paginated(parts.path, query, [repo(name) for name in self.visible])
         prefix = ["repos", *self.full_name.split("/")]
         if segments[:3] != prefix:
             return 404, {}, {"message": "Not Found", "documentation_url": DOCS}

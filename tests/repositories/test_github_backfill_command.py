@@ -8,7 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from deployments.recording import deployment_record
-from repositories.models import PullRequest
+from repositories.models import GitHubApiToken, PullRequest
 from tests.factories import make_sha
 from tests.repositories.fake_github import TOKEN, Fault, add_merged, served
 
@@ -51,8 +51,21 @@ def test_the_command_takes_since(github, organization):
 
 def test_the_command_asks_for_github_token(github, organization, monkeypatch):
     monkeypatch.delenv("GITHUB_TOKEN")
-    with pytest.raises(CommandError, match="Set GITHUB_TOKEN"):
+    with pytest.raises(CommandError, match="paste one on the Integrations page, or set GITHUB"):
         backfill_command("--org", "acme", "--repository", "acme/web")
+
+
+def test_the_command_reads_with_the_stored_token_when_github_token_is_unset(
+    github, organization, monkeypatch
+):
+    monkeypatch.delenv("GITHUB_TOKEN")
+    GitHubApiToken.objects.create(organization=organization, token=TOKEN, login="octocat")
+    add_merged(github, 1, updated_day=3)
+
+    backfill_command("--org", "acme", "--repository", "acme/web")
+
+    assert list(PullRequest.objects.values_list("number", flat=True)) == [1]
+    assert github.requests[0][1]["Authorization"] == f"Bearer {TOKEN}"
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,3 @@
-import os
 import sys
 import time
 
@@ -7,19 +6,8 @@ from django.core.management.base import BaseCommand, CommandError
 from organizations.models import Organization
 from repositories.github_api import GitHubApiError
 from repositories.github_backfill import github_backfill_run
+from repositories.github_connection import github_token_for
 from repositories.management.commands.import_git import _since
-
-
-def github_token_for(organization: Organization) -> str:
-    """The token the backfill of this organization uses: for now GITHUB_TOKEN."""
-    token = os.environ.get("GITHUB_TOKEN", "").strip()
-    if not token:
-        raise CommandError(
-            "Set GITHUB_TOKEN to a GitHub token that can read the repository's pull requests "
-            "(a fine-grained token with Pull requests: read and Contents: read, or a classic "
-            "token with repo)."
-        )
-    return token
 
 
 class Command(BaseCommand):
