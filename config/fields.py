@@ -60,3 +60,13 @@ def stored_secrets_rotate() -> dict[str, int]:
         model._base_manager.bulk_update(rows, [field.name], batch_size=ROTATE_BATCH_SIZE)
         rewritten[f"{model._meta.label_lower}.{field.name}"] = len(rows)
     return rewritten
+
+
+def column_length(model, field: str) -> int:
+    return model._meta.get_field(field).max_length
+
+
+def column_fitted(model, field: str, value: str) -> str:
+    """The value cut to its column: text a code host sends longer than a column (GitHub has
+    PR titles of over 1,000 characters) is truncated, never an error that stops a sync."""
+    return value[: column_length(model, field)]

@@ -5,6 +5,7 @@ deployment_record: the status's environment, the deployment's SHA, the status's 
 as deployedAt, the deployment's description as title. Other states are stored, not recorded.
 """
 
+from config.fields import column_fitted
 from deployments.models import Deployment, DeploymentReceipt
 from deployments.recording import deployment_record
 from organizations.models import Organization
@@ -20,10 +21,6 @@ from repositories.webhooks import Applied, handler_register
 RECORDED_STATE = "success"
 
 
-def _length(model, field: str) -> int:
-    return model._meta.get_field(field).max_length
-
-
 def github_deployment_status_apply(
     organization: Organization, data: DeploymentStatusData, delivery: WebhookDelivery
 ) -> Applied:
@@ -37,13 +34,13 @@ def github_deployment_status_apply(
     repository = repository_ensure(organization=organization, full_name=data.repository_full_name)
     result = deployment_record(
         organization=organization,
-        request_id=delivery.delivery_id[: _length(DeploymentReceipt, "request_id")],
+        request_id=column_fitted(DeploymentReceipt, "request_id", delivery.delivery_id),
         raw_body=delivery.raw_body,
         received_at=delivery.received_at,
         shas=[data.sha],
-        environment_name=data.environment[: _length(Deployment, "environment_name")],
+        environment_name=column_fitted(Deployment, "environment_name", data.environment),
         deployed_at=data.created_at,
-        title=data.description[: _length(Deployment, "title")],
+        title=column_fitted(Deployment, "title", data.description),
         tags=(),
         is_test=False,
     )

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import parse_qs
 
+from config.fields import column_fitted, column_length
 from organizations.dates import OUT_OF_RANGE_MESSAGE, date_is_supported
 from organizations.services import AuthorIdentity
 from repositories.models import (
@@ -35,13 +36,9 @@ MAX_INTEGER = 2**31 - 1
 BRANCH_REF_PREFIX = "refs/heads/"
 
 
-def _length(model, field: str) -> int:
-    return model._meta.get_field(field).max_length
-
-
-REF_LENGTH = _length(WebhookDelivery, "ref")
+REF_LENGTH = column_length(WebhookDelivery, "ref")
 # A PR's branch is matched to its pushes by ref: cut both the same way.
-BRANCH_LENGTH = min(_length(PullRequest, "head_branch"), REF_LENGTH - len(BRANCH_REF_PREFIX))
+BRANCH_LENGTH = min(column_length(PullRequest, "head_branch"), REF_LENGTH - len(BRANCH_REF_PREFIX))
 PULL_REQUEST_ACTIONS = {
     "opened",
     "reopened",
@@ -155,7 +152,7 @@ def _positive_integer(payload: dict, path: str) -> int:
 
 def payload_action(payload: dict) -> str:
     """The delivery's action ("" when the event has none), cut to its column."""
-    return _text(payload, "action", _length(WebhookDelivery, "action"))
+    return _text(payload, "action", column_length(WebhookDelivery, "action"))
 
 
 def header_check(name: str, value: str) -> None:
@@ -189,7 +186,7 @@ def _sha(payload: dict, path: str) -> str:
 
 
 def repository_full_name(payload: dict) -> str:
-    full_name = _get(payload, "repository.full_name")[: _length(Repository, "full_name")]
+    full_name = column_fitted(Repository, "full_name", _get(payload, "repository.full_name"))
     if not _FULL_NAME.match(full_name):
         raise PayloadError("repository.full_name", "must look like owner/name")
     return full_name
@@ -198,8 +195,8 @@ def repository_full_name(payload: dict) -> str:
 def _user(payload: dict, path: str) -> AuthorIdentity:
     _get(payload, path, dict, required=False)
     return AuthorIdentity(
-        name=_text(payload, f"{path}.name", _length(Commit, "author_name")),
-        login=_text(payload, f"{path}.login", _length(Commit, "author_login")),
+        name=_text(payload, f"{path}.name", column_length(Commit, "author_name")),
+        login=_text(payload, f"{path}.login", column_length(Commit, "author_login")),
         is_bot_account=_get(payload, f"{path}.type", required=False) == "Bot",
     )
 
@@ -228,7 +225,7 @@ def pull_request_parse(payload: dict) -> PullRequestData:
         state = PullRequest.State.OPEN
     return PullRequestData(
         number=_positive_integer(payload, "pull_request.number"),
-        title=_text(payload, "pull_request.title", _length(PullRequest, "title")),
+        title=_text(payload, "pull_request.title", column_length(PullRequest, "title")),
         state=state,
         author=_user(payload, "pull_request.user"),
         is_draft=bool(_get(payload, "pull_request.draft", bool, required=False)),
@@ -259,10 +256,10 @@ def _push_commit(commit: dict) -> CommitData:
         sha=_sha(commit, "id"),
         message=_get(commit, "message", required=False) or "",
         author=AuthorIdentity(
-            name=_text(commit, "author.name", _length(Commit, "author_name")),
-            email=_text(commit, "author.email", _length(Commit, "author_email")),
+            name=_text(commit, "author.name", column_length(Commit, "author_name")),
+            email=_text(commit, "author.email", column_length(Commit, "author_email")),
             # Commits by someone without a GitHub account carry no username.
-            login=_text(commit, "author.username", _length(Commit, "author_login")),
+            login=_text(commit, "author.username", column_length(Commit, "author_login")),
         ),
         authored_at=timestamp,
         committed_at=timestamp,

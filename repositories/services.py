@@ -13,6 +13,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from config.fields import column_fitted
 from organizations.models import Organization
 from organizations.services import AuthorIdentity, contributor_is_bot, contributors_resolve
 from repositories.models import Commit, GitHubWebhook, PullRequest, Repository
@@ -241,10 +242,10 @@ def pull_request_upsert(*, repository: Repository, data: PullRequestData) -> Pul
     """
     author_ids = contributors_resolve(organization=repository.organization, authors=[data.author])
     fields = {
-        "title": _fitted("title", data.title),
+        "title": column_fitted(PullRequest, "title", data.title),
         "is_draft": data.is_draft,
-        "head_branch": _fitted("head_branch", data.head_branch),
-        "author_login": _fitted("author_login", data.author.login.lower()),
+        "head_branch": column_fitted(PullRequest, "head_branch", data.head_branch),
+        "author_login": column_fitted(PullRequest, "author_login", data.author.login.lower()),
         "opened_at": data.opened_at,
         "state": data.state,
         "merged_at": data.merged_at,
@@ -281,10 +282,6 @@ def pull_request_upsert(*, repository: Repository, data: PullRequestData) -> Pul
     if merge_changed:
         _merge_data_changed(pull_request)
     return pull_request
-
-
-def _fitted(field: str, value: str) -> str:
-    return value[: PullRequest._meta.get_field(field).max_length]
 
 
 def _merge_data_changed(pull_request: PullRequest) -> None:
