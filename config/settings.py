@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "repositories",
     "tokens",
     "deployments",
+    "incidents",
     "metrics",
     "sampledata",
 ]

@@ -18,15 +18,16 @@ def _constants() -> dict[str, str]:
     return {**ranks, "{{LINK_LOCK_CLASS}}": str(LINK_LOCK_CLASS)}
 
 
-def database_functions_sql() -> str:
-    """Every file of deployments/sql/ in name order (a file only calls those before it),
-    with the constants filled in."""
-    text = "\n".join(path.read_text() for path in sorted(SQL_DIR.glob("*.sql")))
+def database_functions_sql(*, sql_dir: Path = SQL_DIR) -> str:
+    """Every file of deployments/sql/ (or of another app's `sql_dir`: incidents installs
+    its rule this way) in name order (a file only calls those before it), with the
+    constants filled in."""
+    text = "\n".join(path.read_text() for path in sorted(sql_dir.glob("*.sql")))
     for token, value in _constants().items():
         text = text.replace(token, value)
     return text
 
 
-def database_functions_install(*, using: str = "default") -> None:
+def database_functions_install(*, using: str = "default", sql_dir: Path = SQL_DIR) -> None:
     with connections[using].cursor() as cursor:
-        cursor.execute(database_functions_sql())
+        cursor.execute(database_functions_sql(sql_dir=sql_dir))

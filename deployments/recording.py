@@ -18,6 +18,7 @@ from deployments.models import (
     DeploymentPullRequest,
     DeploymentReceipt,
 )
+from deployments.signals import deployments_deleted
 from organizations.models import Organization
 from repositories.models import PullRequest, Repository
 from tokens.models import ApiToken
@@ -137,8 +138,10 @@ def _pull_request_ref(pk: int, number: int, title: str, repository: Repository) 
 
 def deployments_delete(*, deployments: QuerySet[Deployment]) -> int:
     """Deletes deployments (an admin's clean-up; their receipts stay) and recomputes the
-    deploy moment and shipped tags of the PRs they shipped."""
+    deploy moment and shipped tags of the PRs they shipped; announces the deletion
+    (incidents attributed to them are attributed again)."""
     with transaction.atomic():
+        organization_ids = set(deployments.values_list("organization_id", flat=True))
         shipped_by_organization: dict[int, set[int]] = {}
         for organization_id, pull_request_id in DeploymentPullRequest.objects.filter(
             deployment__in=deployments
@@ -149,4 +152,5 @@ def deployments_delete(*, deployments: QuerySet[Deployment]) -> int:
             pull_requests_refresh_deploy_moment(
                 organization_id=organization_id, pull_request_ids=pull_request_ids
             )
+        deployments_deleted.send(sender=Deployment, organization_ids=sorted(organization_ids))
     return count

@@ -45,6 +45,8 @@ class OrganizationAdmin(ModelAdmin):
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [MembershipInline]
+    # Changing it re-attributes incidents (incidents.attribution), which this app cannot call.
+    readonly_fields = ["incident_attribution_window"]
 
     def save_model(self, request, obj, form, change):
         if not change:

@@ -1,8 +1,12 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 
+# DORA's guidance leaves the window open; a week covers a weekly release train.
+DEFAULT_INCIDENT_WINDOW = timedelta(days=7)
 DEFAULT_BOT_NAMES = ["dependabot", "renovate", "github-actions", "pre-commit-ci"]
 
 
@@ -43,6 +47,13 @@ class Organization(models.Model):
         # Also in the database: rows written by code that predates the column still insert.
         db_default=False,
         help_text="Record GitHub deployment statuses (state success) sent to the webhook.",
+    )
+    # Read by the incident attribution rule (incidents/sql/01_attribution.sql); changed
+    # through incidents.attribution.organization_incident_window_update, which re-attributes.
+    incident_attribution_window = models.DurationField(
+        default=DEFAULT_INCIDENT_WINDOW,
+        db_default=DEFAULT_INCIDENT_WINDOW,
+        help_text="How long before an incident a deployment of its repository can have caused it.",
     )
 
     class Meta:

@@ -118,6 +118,11 @@ BEGIN
     INTO v_affected;
 
     PERFORM shiplog_pull_requests_refresh_deploy_moment(p_organization, v_affected);
+
+    -- Incidents attributed by rule follow their candidate deployments (incidents/sql/,
+    -- installed by the incidents app on the same migrate): resolved when called, so this
+    -- file needs nothing of that app but the function's name.
+    PERFORM shiplog_incidents_follow_deployments(p_organization, p_deployments);
 END
 $fn$;
 

@@ -1,0 +1,158 @@
+"""Writing incidents: one upsert for every source (the API, PagerDuty), then the one
+attribution rule (incidents.attribution); and the PagerDuty webhook's URL and secret."""
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from deployments.locks import link_lock
+from incidents.attribution import incidents_attribute
+from incidents.models import Incident, PagerDutyWebhook
+from organizations.models import Organization
+from repositories.models import Repository
+
+# What a source may set; a field it leaves out keeps its stored value.
+RECORDED_FIELDS = frozenset(
+    {
+        "title",
+        "url",
+        "severity",
+        "repository_name",
+        "environment_name",
+        "started_at",
+        "resolved_at",
+        "deployment_sha",
+    }
+)
+
+
+@dataclass(frozen=True)
+class IncidentResult:
+    incident: Incident
+    created: bool
+    # The source's event was older than what is stored: nothing changed.
+    stale: bool = False
+
+
+def repository_for_name(*, organization: Organization, name: str) -> Repository | None:
+    """The organization's repository called `name`: its owner/name path, or its name alone
+    when exactly one repository has it (a PagerDuty service is often named after one).
+    Case-insensitive, as GitHub's names are; None when unknown or ambiguous."""
+    name = name.strip()
+    if not name:
+        return None
+    exact = Repository.objects.filter(organization=organization, full_name__iexact=name)
+    if found := exact.first():
+        return found
+    if "/" in name:
+        return None
+    by_name = list(
+        Repository.objects.filter(organization=organization, full_name__iendswith=f"/{name}")[:2]
+    )
+    return by_name[0] if len(by_name) == 1 else None
+
+
+def incident_record(
+    *,
+    organization: Organization,
+    source: str,
+    external_id: str,
+    fields: dict,
+    source_updated_at: datetime | None = None,
+) -> IncidentResult:
+    """Creates or updates the organization's incident `external_id` of `source` (unique
+    together, so concurrent first deliveries leave one row) with `fields` (RECORDED_FIELDS),
+    then attributes it. `source_updated_at`: when the source's event happened; an event
+    older than the one last applied changes nothing (a replay never reopens an incident).
+    """
+    unknown = set(fields) - RECORDED_FIELDS
+    if unknown:
+        raise ValueError(f"Not incident fields: {sorted(unknown)}")
+    with transaction.atomic():
+        # Exclusive, as relinking is: recordings in flight commit first and are seen by the
+        # rule; recordings after this one see the incident and re-attribute it.
+        link_lock(organization_id=organization.pk, shared=False)
+        incident = _incident_inserted(organization, source, external_id, fields, source_updated_at)
+        created = incident is not None
+        if not created:
+            incident = Incident.objects.select_for_update().get(
+                organization=organization, source=source, external_id=external_id
+            )
+            stored_at = incident.source_updated_at
+            if source_updated_at and stored_at and source_updated_at < stored_at:
+                return IncidentResult(incident=incident, created=False, stale=True)
+            _fields_apply(incident, fields, source_updated_at)
+            incident.save()
+        incidents_attribute(organization_id=organization.pk, incident_ids=[incident.pk])
+    incident.refresh_from_db()
+    return IncidentResult(incident=incident, created=created)
+
+
+def _incident_inserted(organization, source, external_id, fields, source_updated_at):
+    """The new incident, or None when the organization has one of that id already (also
+    when a concurrent first delivery of it committed first)."""
+    key = {"organization": organization, "source": source, "external_id": external_id}
+    if Incident.objects.filter(**key).exists():
+        return None
+    incident = Incident(**key)
+    _fields_apply(incident, fields, source_updated_at)
+    try:
+        with transaction.atomic():
+            incident.save(force_insert=True)
+    except IntegrityError:
+        if not Incident.objects.filter(**key).exists():
+            raise
+        return None
+    return incident
+
+
+def _fields_apply(incident: Incident, fields: dict, source_updated_at) -> None:
+    for name, value in fields.items():
+        setattr(incident, name, "" if value is None and name != "resolved_at" else value)
+    if "repository_name" in fields:
+        incident.repository = repository_for_name(
+            organization=incident.organization, name=incident.repository_name
+        )
+    if source_updated_at is not None:
+        incident.source_updated_at = source_updated_at
+
+
+# PagerDuty generates a subscription's signing secret and shows it once: the admin pastes it.
+MAX_SECRET_LENGTH = 200
+
+
+@transaction.atomic
+def pagerduty_webhook_connect(
+    *, organization: Organization, created_by=None
+) -> tuple[PagerDutyWebhook, bool]:
+    """(webhook, created): an unguessable URL for PagerDuty to send to. Until its signing
+    secret is saved every delivery is refused. Connecting twice keeps the first one."""
+    return PagerDutyWebhook.objects.get_or_create(
+        organization=organization,
+        defaults={"created_by": created_by, "path_token": secrets.token_urlsafe(24), "secret": ""},
+    )
+
+
+@transaction.atomic
+def pagerduty_webhook_secret_save(*, webhook: PagerDutyWebhook, secret: str) -> PagerDutyWebhook:
+    """Stores (encrypted) the signing secret PagerDuty showed for the subscription; a new
+    one replaces it. ValueError when it is blank, too long or holds whitespace."""
+    secret = secret.strip()
+    if not secret or len(secret) > MAX_SECRET_LENGTH or any(c.isspace() for c in secret):
+        raise ValueError(
+            f"Paste the signing secret PagerDuty showed: 1 to {MAX_SECRET_LENGTH} characters, "
+            "no spaces."
+        )
+    webhook.secret = secret
+    webhook.secret_rotated_at = timezone.now()
+    webhook.save(update_fields=["secret", "secret_rotated_at"])
+    return webhook
+
+
+@transaction.atomic
+def pagerduty_webhook_disconnect(*, webhook: PagerDutyWebhook) -> None:
+    """Deletes the webhook: its URL stops answering. Stored deliveries and incidents stay."""
+    webhook.delete()
