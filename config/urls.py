@@ -15,6 +15,7 @@ urlpatterns = [
     path("settings/", include("organizations.urls")),
     path("", include("repositories.urls")),
     path("api/v1/", include("deployments.urls")),
+    path("", include("incidents.urls")),
     path("", include("metrics.urls")),
     path("organizations/switch/", switch_organization, name="switch_organization"),
     path("accounts/login/", ThrottledLoginView.as_view(), name="login"),

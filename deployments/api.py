@@ -6,7 +6,6 @@ from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from api.problems import PayloadTooLarge
 from deployments.filters import DeploymentFilter
@@ -25,10 +24,8 @@ from deployments.serializers import (
     DeploymentListParamsSerializer,
     DeploymentPageSerializer,
 )
-from tokens.authentication import ApiTokenAuthentication
+from tokens.api_views import TokenApiView
 from tokens.models import Scope
-from tokens.permissions import HasScope
-from tokens.throttling import ApiTokenRateThrottle
 
 MAX_BODY_BYTES = 1024 * 1024
 
@@ -63,17 +60,8 @@ def list_params_validate(request) -> tuple[dict, DeploymentFilter]:
     return params.validated_data, filters
 
 
-class DeploymentsApi(APIView):
-    authentication_classes = [ApiTokenAuthentication]
-    permission_classes = [HasScope]
-    throttle_classes = [ApiTokenRateThrottle]
+class DeploymentsApi(TokenApiView):
     required_scopes = {"GET": Scope.DEPLOYMENTS_READ.value, "POST": Scope.DEPLOYMENTS_WRITE.value}
-
-    def check_permissions(self, request):
-        # A method this endpoint lacks is a 405, not a missing-scope 403.
-        if request.method not in self.required_scopes and request.method != "HEAD":
-            self.http_method_not_allowed(request)
-        super().check_permissions(request)
 
     @extend_schema(
         operation_id="deployments_record",

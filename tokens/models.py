@@ -8,6 +8,8 @@ class Scope(models.TextChoices):
     DEPLOYMENTS_WRITE = "deployments:write", "Write deployments"
     DEPLOYMENTS_READ = "deployments:read", "Read deployments"
     METRICS_READ = "metrics:read", "Read metrics"
+    INCIDENTS_WRITE = "incidents:write", "Write incidents"
+    INCIDENTS_READ = "incidents:read", "Read incidents"
 
 
 class ApiToken(models.Model):

@@ -14,7 +14,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--scopes",
             default=",".join(DEFAULT_SCOPES),
-            help="Comma-separated: deployments:write, deployments:read, metrics:read.",
+            help="Comma-separated: deployments:write, deployments:read, metrics:read, "
+            "incidents:write, incidents:read.",
         )
 
     def handle(self, *args, org, name, scopes, **options):
