@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.shortcuts import render
 
+from incidents.selectors import pagerduty_webhook_for_organization
 from metrics.selectors.choices import environment_choices
 from organizations.decorators import organization_required
 from organizations.selectors import contributors_for_settings, teams_with_members
@@ -21,6 +22,7 @@ def integrations(request):
         "github_syncs": github_sync_states(organization=request.organization),
         "github_api_token": github_api_token_for(organization=request.organization),
         "github_sync_minutes": settings.SHIPLOG_GITHUB_SYNC_MINUTES,
+        "pagerduty_webhook": pagerduty_webhook_for_organization(organization=request.organization),
     }
     return render(request, "integrations/index.html", context)
 

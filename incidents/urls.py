@@ -1,7 +1,28 @@
 from django.urls import path
 
+from incidents import pagerduty_views
 from incidents.api import IncidentsApi
 
 urlpatterns = [
     path("api/v1/incidents", IncidentsApi.as_view(), name="api-incidents"),
+    path(
+        "webhooks/pagerduty/<str:path_token>/",
+        pagerduty_views.pagerduty_webhook,
+        name="pagerduty_webhook",
+    ),
+    path(
+        "integrations/pagerduty/connect/",
+        pagerduty_views.pagerduty_connect,
+        name="pagerduty_connect",
+    ),
+    path(
+        "integrations/pagerduty/secret/",
+        pagerduty_views.pagerduty_secret_save,
+        name="pagerduty_secret",
+    ),
+    path(
+        "integrations/pagerduty/disconnect/",
+        pagerduty_views.pagerduty_disconnect,
+        name="pagerduty_disconnect",
+    ),
 ]

@@ -3,7 +3,13 @@ from rest_framework.test import APIClient
 
 from tokens.services import token_generate
 
-ALL_SCOPES = ["deployments:write", "deployments:read", "metrics:read"]
+ALL_SCOPES = [
+    "deployments:write",
+    "deployments:read",
+    "metrics:read",
+    "incidents:write",
+    "incidents:read",
+]
 
 
 @pytest.fixture

@@ -19,6 +19,12 @@ from rest_framework.test import APIClient
 
 from deployments.models import Deployment, DeploymentReceipt
 from deployments.recording import deployment_record
+from incidents.models import PagerDutyDelivery, PagerDutyWebhook
+from incidents.services import (
+    incident_record,
+    pagerduty_webhook_connect,
+    pagerduty_webhook_secret_save,
+)
 from organizations.models import Contributor
 from organizations.selectors import SESSION_KEY
 from repositories.models import GitHubWebhook, WebhookDelivery
@@ -290,6 +296,73 @@ def case_api_deployments(world: World):
     _assert_globex_untouched(world)
 
 
+def _globex_incident(world: World):
+    return incident_record(
+        organization=world.globex,
+        source="api",
+        external_id="GLOBEX-INC",
+        fields={"title": "Globex confidential release", "started_at": timezone.now()},
+    ).incident
+
+
+def case_api_incidents(world: World):
+    theirs = _globex_incident(world)
+    response = world.api.get("/api/v1/incidents")
+    assert response.status_code == 200
+    assert response.json()["count"] == 0
+    # The same id from acme is acme's own incident; globex's stays as it was.
+    response = world.api.post(
+        "/api/v1/incidents",
+        {"id": "GLOBEX-INC", "title": "acme", "startedAt": timezone.now().isoformat()},
+        format="json",
+    )
+    assert response.status_code == 201
+    _assert_no_marker(response)
+    theirs.refresh_from_db()
+    assert theirs.title == "Globex confidential release"
+    assert world.admin.get("/api/v1/incidents").status_code == 401
+    _assert_globex_untouched(world)
+
+
+def _pagerduty_webhooks(world: World):
+    globex = pagerduty_webhook_secret_save(
+        webhook=pagerduty_webhook_connect(organization=world.globex)[0], secret="globex-secret"
+    )
+    acme = pagerduty_webhook_secret_save(
+        webhook=pagerduty_webhook_connect(organization=world.acme)[0], secret="acme-secret"
+    )
+    return acme, globex
+
+
+def case_pagerduty_webhook(world: World):
+    # acme signs with its own secret for globex's URL: refused, nothing stored for globex.
+    acme, globex = _pagerduty_webhooks(world)
+    body = json.dumps({"event": {"id": "1", "event_type": "pagey.ping"}}).encode()
+    digest = hmac.new(acme.secret.encode(), body, hashlib.sha256).hexdigest()
+    response = APIClient().post(
+        reverse("pagerduty_webhook", args=[globex.path_token]),
+        body,
+        content_type="application/json",
+        HTTP_X_PAGERDUTY_SIGNATURE=f"v1={digest}",
+    )
+    assert response.status_code == 401
+    assert not PagerDutyDelivery.objects.filter(organization=world.globex).exists()
+
+
+def _case_pagerduty_action(name: str, data: dict):
+    def case(world: World):
+        _, globex = _pagerduty_webhooks(world)
+        assert world.member.post(reverse(name), data).status_code == 403
+        response = world.admin.post(reverse(name), data, follow=True)
+        assert response.status_code == 200
+        assert globex.path_token not in _body(response)
+        stored = PagerDutyWebhook.objects.get(pk=globex.pk)
+        assert (stored.secret, stored.path_token) == ("globex-secret", globex.path_token)
+        _assert_globex_untouched(world)
+
+    return case
+
+
 def _without_globex(world: World, read) -> tuple:
     """What acme reads, before and after globex and all its rows are deleted."""
     before = read()
@@ -502,6 +575,17 @@ CASES = {
     "integrations/github/regenerate/ github_regenerate": case_github_regenerate,
     "integrations/github/disconnect/ github_disconnect": case_github_disconnect,
     "api/v1/deployments api-deployments": case_api_deployments,
+    "api/v1/incidents api-incidents": case_api_incidents,
+    "webhooks/pagerduty/<str:path_token>/ pagerduty_webhook": case_pagerduty_webhook,
+    "integrations/pagerduty/connect/ pagerduty_connect": _case_pagerduty_action(
+        "pagerduty_connect", {}
+    ),
+    "integrations/pagerduty/secret/ pagerduty_secret": _case_pagerduty_action(
+        "pagerduty_secret", {"secret": "acme-new-secret"}
+    ),
+    "integrations/pagerduty/disconnect/ pagerduty_disconnect": _case_pagerduty_action(
+        "pagerduty_disconnect", {}
+    ),
     "metrics/deployments.csv metrics_deployments_csv": _case_csv("metrics_deployments_csv"),
     "metrics/pull-requests.csv metrics_pull_requests_csv": _case_csv("metrics_pull_requests_csv"),
     "api/v1/metrics api_metrics": case_api_metrics,

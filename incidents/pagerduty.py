@@ -1,0 +1,184 @@
+"""PagerDuty V3 webhooks: the signature, the payload, and applying one event.
+
+PagerDuty signs the raw body with each of the subscription's secrets (several during a
+rotation): X-PagerDuty-Signature is "v1=<hex HMAC-SHA256>" comma-separated. Each delivery
+carries one event, {"event": {"id", "event_type", "resource_type", "occurred_at", "data"}},
+`data` being the incident for incident.* events (its id, html_url, title, created_at,
+service.summary, priority.summary, urgency).
+"""
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from incidents.models import Incident, PagerDutyDelivery, PagerDutyWebhook
+from incidents.services import incident_record
+from organizations.dates import OUT_OF_RANGE_MESSAGE, date_is_supported
+from repositories.github import PayloadError, payload_decode
+
+MAX_PAYLOAD_BYTES = 1024 * 1024
+# The events that start, keep open or end an incident; every other one is stored, 202.
+OPEN_EVENTS = {"incident.triggered", "incident.acknowledged"}
+RESOLVED_EVENT = "incident.resolved"
+
+
+@dataclass(frozen=True)
+class PagerDutyEvent:
+    event_id: str
+    event_type: str
+    occurred_at: datetime | None = None
+    incident_id: str = ""
+    fields: dict | None = None
+
+
+@dataclass(frozen=True)
+class DeliveryOutcome:
+    status_code: int
+    status: str
+    detail: str
+
+
+def signature_is_valid(*, secret: str, body: bytes, header: str) -> bool:
+    """At least one v1= signature of the header is HMAC-SHA256(secret, body), compared in
+    constant time (every candidate is compared, so the time does not say which matched).
+    No secret saved yet: nothing is valid."""
+    if not secret:
+        return False
+    expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest().encode()
+    candidates = [part.strip() for part in header.split(",")]
+    matched = False
+    for candidate in candidates:
+        if candidate.startswith("v1="):
+            matched |= hmac.compare_digest(expected, candidate[3:].encode())
+    return matched
+
+
+def _get(payload: dict, path: str, kind: type = str, *, required: bool = True):
+    value = payload
+    for key in path.split("."):
+        value = value.get(key) if isinstance(value, dict) else None
+    if value is None and not required:
+        return None
+    if not isinstance(value, kind) or (kind is str and not value.strip()):
+        raise PayloadError(path, "is missing or has the wrong type")
+    return value
+
+
+def _text(payload: dict, path: str, max_length: int) -> str:
+    return (_get(payload, path, required=False) or "")[:max_length]
+
+
+def _time(payload: dict, path: str) -> datetime:
+    value = _get(payload, path)
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as error:
+        raise PayloadError(path, "is not an ISO 8601 time") from error
+    if parsed.tzinfo is None:
+        raise PayloadError(path, "has no UTC offset")
+    if not date_is_supported(parsed) or not date_is_supported(parsed.astimezone(UTC)):
+        raise PayloadError(path, OUT_OF_RANGE_MESSAGE)
+    return parsed.astimezone(UTC)
+
+
+def event_parse(payload: dict) -> PagerDutyEvent:
+    """The event, or PayloadError naming the field. An incident event yields the incident's
+    fields; any other event only its id and type."""
+    event_id = _get(payload, "event.id")[:100]
+    event_type = _get(payload, "event.event_type")[:100]
+    if event_type not in OPEN_EVENTS | {RESOLVED_EVENT}:
+        return PagerDutyEvent(event_id=event_id, event_type=event_type)
+    occurred_at = _time(payload, "event.occurred_at")
+    started_at = _time(payload, "event.data.created_at")
+    severity = _text(payload, "event.data.priority.summary", 100)
+    fields = {
+        "title": _text(payload, "event.data.title", 500),
+        "url": _text(payload, "event.data.html_url", 2000),
+        "severity": severity or _text(payload, "event.data.urgency", 100),
+        "repository_name": _text(payload, "event.data.service.summary", 200),
+        "started_at": started_at,
+        # A clock a little behind still resolves it: never before it started.
+        "resolved_at": max(occurred_at, started_at) if event_type == RESOLVED_EVENT else None,
+    }
+    return PagerDutyEvent(
+        event_id=event_id,
+        event_type=event_type,
+        occurred_at=occurred_at,
+        incident_id=_get(payload, "event.data.id")[:255],
+        fields=fields,
+    )
+
+
+def _strings_check(node, path: str = "body") -> None:
+    """Every string of the payload is storable: no NUL, no unpaired surrogate (JSON escapes
+    can spell both)."""
+    stack = [(node, path)]
+    while stack:
+        value, where = stack.pop()
+        if isinstance(value, dict):
+            stack.extend((child, f"{where}.{key}") for key, child in value.items())
+        elif isinstance(value, list):
+            stack.extend((child, f"{where}[{i}]") for i, child in enumerate(value))
+        elif isinstance(value, str):
+            field = where.removeprefix("body.")
+            if "\0" in value:
+                raise PayloadError(field, "contains a NUL character")
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise PayloadError(field, "contains an unpaired UTF-16 surrogate") from None
+
+
+def pagerduty_delivery_receive(*, webhook: PagerDutyWebhook, body: bytes) -> DeliveryOutcome:
+    """Stores a verified delivery and applies its event. Parsed before anything is written,
+    so a bad payload changes nothing; a repeated event id changes nothing; an event older
+    than the last one applied to its incident changes nothing (never reopens it)."""
+    payload = payload_decode(body)
+    _strings_check(payload)
+    event = event_parse(payload)
+    with transaction.atomic():
+        delivery = _delivery_store(webhook, event, body)
+        if delivery is None:
+            return DeliveryOutcome(200, "duplicate", f"Event {event.event_id} already received.")
+        outcome = _apply(webhook, event)
+        delivery.status, delivery.detail = outcome.status, outcome.detail[:300]
+        delivery.save(update_fields=["status", "detail"])
+    return outcome
+
+
+def _apply(webhook: PagerDutyWebhook, event: PagerDutyEvent) -> DeliveryOutcome:
+    if event.fields is None:
+        detail = f"{event.event_type} is not used by Shiplog"
+        return DeliveryOutcome(202, PagerDutyDelivery.Status.IGNORED, detail)
+    result = incident_record(
+        organization=webhook.organization,
+        source=Incident.Source.PAGERDUTY,
+        external_id=event.incident_id,
+        fields=event.fields,
+        source_updated_at=event.occurred_at,
+    )
+    if result.stale:
+        detail = f"{event.event_type} is older than the last event applied; nothing changed"
+        return DeliveryOutcome(200, PagerDutyDelivery.Status.IGNORED, detail)
+    state = "resolved" if result.incident.resolved_at else "open"
+    detail = f"incident {event.incident_id} is {state} ({result.incident.attribution})"
+    return DeliveryOutcome(200, PagerDutyDelivery.Status.PROCESSED, detail)
+
+
+def _delivery_store(webhook, event: PagerDutyEvent, body: bytes) -> PagerDutyDelivery | None:
+    try:
+        with transaction.atomic():
+            return PagerDutyDelivery.objects.create(
+                organization_id=webhook.organization_id,
+                webhook=webhook,
+                event_id=event.event_id,
+                event_type=event.event_type,
+                raw_body=body.decode("utf-8"),
+                received_at=timezone.now(),
+            )
+    except IntegrityError:
+        return None
