@@ -40,7 +40,10 @@ QUERY_PARAMETERS = [
     ),
     OpenApiParameter("granularity", str, enum=["day", "week", "month"], default="week"),
     OpenApiParameter(
-        "repository", str, many=True, description="Full name owner/name; repeatable."
+        "repository",
+        str,
+        many=True,
+        description="Repository path: owner/name, group/subgroup/project; repeatable.",
     ),
     OpenApiParameter("team", str, many=True, description="Team slug; repeatable."),
     OpenApiParameter("environment", str, many=True, description="Environment name; repeatable."),

@@ -20,7 +20,7 @@ from metrics.selectors.pull_requests import lead_time_seconds, pull_requests_sco
 from metrics.serializers import PullRequestListParamsSerializer, PullRequestPageSerializer
 from organizations.dates import EARLIEST_YEAR, LATEST_YEAR, supported_date_validate
 from organizations.models import Organization
-from repositories.models import REPOSITORY_FULL_NAME, PullRequest
+from repositories.models import REPOSITORY_FULL_NAME, REPOSITORY_FULL_NAME_MESSAGE, PullRequest
 from tokens.models import Scope
 from tokens.permissions import CanReadMetrics
 
@@ -46,7 +46,9 @@ def pull_request_list(*, organization: Organization) -> QuerySet[PullRequest]:
 
 
 # The shape the repository table's full-name constraint allows.
-FULL_NAME_VALIDATOR = RegexValidator(REPOSITORY_FULL_NAME, message="Must look like owner/name.")
+FULL_NAME_VALIDATOR = RegexValidator(
+    REPOSITORY_FULL_NAME, message=REPOSITORY_FULL_NAME_MESSAGE.capitalize() + "."
+)
 
 
 class PullRequestListFilter(django_filters.FilterSet):
@@ -92,7 +94,9 @@ class PullRequestsApi(APIView):
         parameters=[
             PullRequestListParamsSerializer,
             OpenApiParameter(
-                "repository", str, description='Repository, "owner/name"; unknown: no PRs.'
+                "repository",
+                str,
+                description='Repository path ("owner/name", "group/sub/project"); unknown: none.',
             ),
             OpenApiParameter(
                 "mergedSince", DATE_OR_DATETIME_OR_EMPTY, description="ISO 8601; mergedAt ≥."

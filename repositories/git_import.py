@@ -29,7 +29,12 @@ from organizations.models import Organization
 from organizations.services import AuthorIdentity, contributors_resolve
 from repositories.git_graph import commits_only_in, generations
 from repositories.git_process import git_invocation, git_run
-from repositories.models import REPOSITORY_FULL_NAME, PullRequest, Repository
+from repositories.models import (
+    REPOSITORY_FULL_NAME,
+    REPOSITORY_FULL_NAME_MESSAGE,
+    PullRequest,
+    Repository,
+)
 from repositories.services import (
     BATCH_SIZE,
     CommitData,
@@ -49,7 +54,9 @@ _GITHUB_MERGE = re.compile(r"^Merge pull request #(\d+) from (\S+)")
 _SQUASH = re.compile(r"\s*\(#(\d+)\)\s*$")
 _GITLAB = re.compile(r"^See merge request (\S+)!(\d+)\s*$", re.MULTILINE)
 _GITLAB_BRANCH = re.compile(r"^Merge branch '([^']+)'")
-_REMOTE_URL = re.compile(r"[:/]([^/:\s]+)/([^/\s]+?)(?:\.git)?/?$")
+# The path of a remote URL: after the host of "scheme://host/path" or of scp-like
+# "user@host:path" (GitLab paths may hold subgroups: group/subgroup/project).
+_REMOTE_URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*://[^/]+/|[^/:\s]+:)(\S+?)(?:\.git)?/?$", re.I)
 _FULL_NAME = re.compile(REPOSITORY_FULL_NAME)
 
 
@@ -98,11 +105,12 @@ def repository_check(path: Path) -> None:
 
 
 def repository_name_guess(path: Path) -> str:
-    """owner/name from the `origin` remote URL, else "local/<folder name>"."""
+    """The path of the `origin` remote URL (owner/name, group/subgroup/project), else
+    "local/<folder name>"."""
     remote = git_run(path, "remote", "get-url", "origin")
-    match = _REMOTE_URL.search(remote.stdout.strip()) if remote.returncode == 0 else None
-    if match:
-        return f"{match[1]}/{match[2]}"
+    match = _REMOTE_URL.match(remote.stdout.strip()) if remote.returncode == 0 else None
+    if match and _FULL_NAME.match(match[1]):
+        return match[1]
     return f"local/{path.resolve().name}"
 
 
@@ -221,7 +229,7 @@ def git_history_import(
     repository_check(path)
     full_name = repository_full_name or repository_name_guess(path)
     if not _FULL_NAME.match(full_name):
-        raise GitImportError(f"Repository name {full_name!r} must look like OWNER/NAME.")
+        raise GitImportError(f"Repository name {full_name!r} {REPOSITORY_FULL_NAME_MESSAGE}.")
     result = ImportResult(
         repository=repository_ensure(organization=organization, full_name=full_name)
     )

@@ -20,6 +20,7 @@ from organizations.dates import OUT_OF_RANGE_MESSAGE, date_is_supported
 from organizations.services import AuthorIdentity
 from repositories.models import (
     REPOSITORY_FULL_NAME,
+    REPOSITORY_FULL_NAME_MESSAGE,
     Commit,
     PullRequest,
     Repository,
@@ -188,7 +189,7 @@ def _sha(payload: dict, path: str) -> str:
 def repository_full_name(payload: dict) -> str:
     full_name = column_fitted(Repository, "full_name", _get(payload, "repository.full_name"))
     if not _FULL_NAME.match(full_name):
-        raise PayloadError("repository.full_name", "must look like owner/name")
+        raise PayloadError("repository.full_name", REPOSITORY_FULL_NAME_MESSAGE)
     return full_name
 
 

@@ -7,16 +7,38 @@ from django.db.models.lookups import Contains
 from config.fields import EncryptedTextField
 from organizations.models import Contributor, Organization
 
-# A repository's name on its code host, "owner/name": the one pattern, which the table's
-# check constraint, the webhooks, git imports and the API filters all use.
-REPOSITORY_FULL_NAME = r"^[^/\s]+/[^/\s]+$"
+# A repository's path on its code host: two or more "/"-separated segments ("owner/name" on
+# GitHub, "group/subgroup/project" on GitLab). The one pattern, which the table's check
+# constraint, the webhooks, git imports and the API filters all use.
+REPOSITORY_FULL_NAME = r"^[^/\s]+(/[^/\s]+)+$"
+REPOSITORY_FULL_NAME_MESSAGE = "must look like owner/name or group/subgroup/project"
+GITHUB_URL = "https://github.com"
 
 
 class Repository(models.Model):
+    """A repository of one organization, named by its path (unique in the organization: the
+    same path on two hosts is one repository, a mirror), on its code host."""
+
+    class Host(models.TextChoices):
+        GITHUB = "github", "GitHub"
+        GITLAB = "gitlab", "GitLab"
+
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="repositories"
     )
-    full_name = models.CharField(max_length=200, help_text="owner/name")
+    full_name = models.CharField(
+        max_length=200, help_text="The path on its host: owner/name, or group/subgroup/project"
+    )
+    # Existing rows and git imports are GitHub's; a delivery or backfill from a host sets it.
+    host = models.CharField(
+        max_length=10, choices=Host.choices, default=Host.GITHUB, db_default=Host.GITHUB
+    )
+    host_url = models.CharField(
+        max_length=200,
+        default=GITHUB_URL,
+        db_default=GITHUB_URL,
+        help_text="The host's web root: https://github.com, https://gitlab.com, self-managed",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -28,7 +50,7 @@ class Repository(models.Model):
             ),
             models.CheckConstraint(
                 condition=models.Q(full_name__regex=REPOSITORY_FULL_NAME),
-                name="repository_full_name_owner_slash_name",
+                name="repository_full_name_path_segments",
             ),
         ]
 
@@ -37,11 +59,22 @@ class Repository(models.Model):
 
     @property
     def html_url(self) -> str:
-        """The repository on its code host: GitHub, the only host we import from, by name."""
-        return f"https://github.com/{self.full_name}"
+        """The repository's page on its code host."""
+        return f"{self.host_url}/{self.full_name}"
+
+    @property
+    def _gitlab_prefix(self) -> str:
+        # GitLab puts a project's own pages under "/-/" (a group path could end in "commit").
+        return "/-" if self.host == self.Host.GITLAB else ""
 
     def commit_url(self, sha: str) -> str:
-        return f"{self.html_url}/commit/{sha}"
+        return f"{self.html_url}{self._gitlab_prefix}/commit/{sha}"
+
+    def pull_request_url(self, number: int) -> str:
+        """A pull request's page; on GitLab a merge request's, by its iid."""
+        if self.host == self.Host.GITLAB:
+            return f"{self.html_url}/-/merge_requests/{number}"
+        return f"{self.html_url}/pull/{number}"
 
 
 class Commit(models.Model):
@@ -186,7 +219,7 @@ class PullRequest(models.Model):
 
     @property
     def html_url(self) -> str:
-        return f"{self.repository.html_url}/pull/{self.number}"
+        return self.repository.pull_request_url(self.number)
 
 
 class GitHubWebhook(models.Model):

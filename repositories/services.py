@@ -16,7 +16,7 @@ from django.utils import timezone
 from config.fields import column_fitted
 from organizations.models import Organization
 from organizations.services import AuthorIdentity, contributor_is_bot, contributors_resolve
-from repositories.models import Commit, GitHubWebhook, PullRequest, Repository
+from repositories.models import GITHUB_URL, Commit, GitHubWebhook, PullRequest, Repository
 from repositories.selectors import login_is_marked_bot
 from repositories.signals import commit_data_changed
 
@@ -74,10 +74,32 @@ def commit_data_changed_send(*, organization: Organization, shas: Iterable[str])
         )
 
 
-def repository_ensure(*, organization: Organization, full_name: str) -> Repository:
-    repository, _ = Repository.objects.get_or_create(
-        organization=organization, full_name=full_name
+@dataclass(frozen=True)
+class CodeHost:
+    """Where a repository lives: its kind and its web root (no trailing slash)."""
+
+    kind: str
+    url: str
+
+
+GITHUB = CodeHost(kind=Repository.Host.GITHUB, url=GITHUB_URL)
+
+
+def repository_ensure(
+    *, organization: Organization, full_name: str, host: CodeHost | None = None
+) -> Repository:
+    """The organization's repository of that path, created on first sight. A source that
+    names the host (GitLab's webhook and backfill) records it; one that does not (GitHub's,
+    which is the default, and git import) keeps what is stored, GitHub for a new row."""
+    known = host or GITHUB
+    repository, created = Repository.objects.get_or_create(
+        organization=organization,
+        full_name=full_name,
+        defaults={"host": known.kind, "host_url": known.url},
     )
+    if host and not created and (repository.host, repository.host_url) != (host.kind, host.url):
+        repository.host, repository.host_url = host.kind, host.url
+        repository.save(update_fields=["host", "host_url"])
     return repository
 
 

@@ -288,7 +288,7 @@ def test_it_rejects_a_token_without_the_metrics_scope(organization, history):
         ("page=0", "page"),
         ("page=two", "page"),
         ("repository=acme", "repository"),
-        ("repository=acme/web/extra", "repository"),
+        ("repository=acme//web", "repository"),
         ("repository=acme/we%20b", "repository"),
     ],
 )

@@ -227,7 +227,10 @@ def test_without_origin_the_folder_names_the_repository(organization, tmp_path):
         (["/nonexistent/clone"], "does not exist"),
         (["{tmp}"], "is not a git repository"),
         (["{repo}", "--org", "nope"], "No organization with slug 'nope'"),
-        (["{repo}", "--repository", "no-slash"], "must look like OWNER/NAME"),
+        (
+            ["{repo}", "--repository", "no-slash"],
+            "must look like owner/name or group/subgroup/project",
+        ),
         (["{repo}", "--since", "yesterday"], "--since 'yesterday' is not a date"),
         (["{repo}", "--since", "9999-12-01"], "--since '9999-12-01': Must be in the years"),
         (["{repo}", "--since", "1969-12-31"], "--since '1969-12-31': Must be in the years"),
