@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
+from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -27,7 +28,7 @@ from incidents.services import (
 )
 from organizations.models import Contributor
 from organizations.selectors import SESSION_KEY
-from repositories.models import GitHubWebhook, WebhookDelivery
+from repositories.models import GitHubApiToken, GitHubSyncState, GitHubWebhook, WebhookDelivery
 from repositories.services import github_webhook_connect
 from tests.factories import (
     make_commit,
@@ -265,6 +266,65 @@ def case_github_disconnect(world: World):
     assert world.admin.post(reverse("github_disconnect")).status_code == 302
     assert not GitHubWebhook.objects.filter(pk=world.acme_webhook.pk).exists()
     _assert_globex_untouched(world)
+
+
+# No test reaches the internet: GitHub is an address that refuses connections.
+github_unreachable = override_settings(SHIPLOG_GITHUB_API_URL="http://127.0.0.1:9")
+
+
+def _globex_github_history(world: World) -> GitHubSyncState:
+    """globex reads GitHub with its own token and tracks its repository; acme has none."""
+    GitHubApiToken.objects.create(organization=world.globex, token="ghp_globex", login="coyote")
+    return GitHubSyncState.objects.create(
+        organization=world.globex, repository=world.globex_repository, tracked=True
+    )
+
+
+def _assert_globex_history_untouched(world: World, state: GitHubSyncState):
+    assert GitHubApiToken.objects.get(organization=world.globex).token == "ghp_globex"
+    assert GitHubSyncState.objects.get(pk=state.pk).tracked
+
+
+@github_unreachable
+def case_github_token(world: World):
+    state = _globex_github_history(world)
+    assert world.member.post(reverse("github_token"), {"token": "x"}).status_code == 403
+    response = world.admin.post(reverse("github_token"), {"token": "ghp_acme"}, follow=True)
+    assert "could not check the token" in _body(response)
+    _assert_no_marker(response)
+    assert not GitHubApiToken.objects.filter(organization=world.acme).exists()
+    _assert_globex_history_untouched(world, state)
+
+
+@github_unreachable
+def case_github_token_remove(world: World):
+    state = _globex_github_history(world)
+    assert world.member.post(reverse("github_token_remove")).status_code == 403
+    assert world.admin.post(reverse("github_token_remove")).status_code == 302
+    _assert_globex_history_untouched(world, state)
+
+
+@github_unreachable
+def case_github_repositories(world: World):
+    state = _globex_github_history(world)
+    assert world.member.get(reverse("github_repositories")).status_code == 403
+    # acme has no token: globex's is never used to list or to track.
+    response = world.admin.get(reverse("github_repositories"), follow=True)
+    assert "no GitHub token is stored" in _body(response)
+    _assert_no_marker(response)
+    picked = {"repositories": [world.globex_repository.full_name]}
+    assert world.admin.post(reverse("github_repositories"), picked).status_code == 302
+    assert not GitHubSyncState.objects.filter(organization=world.acme).exists()
+    _assert_globex_history_untouched(world, state)
+
+
+@github_unreachable
+def case_github_repository_stop(world: World):
+    state = _globex_github_history(world)
+    stop = reverse("github_repository_stop", args=[world.globex_repository.pk])
+    assert world.member.post(stop).status_code == 403
+    assert world.admin.post(stop).status_code == 302
+    _assert_globex_history_untouched(world, state)
 
 
 def case_api_deployments(world: World):
@@ -574,6 +634,12 @@ CASES = {
     "integrations/github/connect/ github_connect": case_github_connect,
     "integrations/github/regenerate/ github_regenerate": case_github_regenerate,
     "integrations/github/disconnect/ github_disconnect": case_github_disconnect,
+    "integrations/github/token/ github_token": case_github_token,
+    "integrations/github/token/remove/ github_token_remove": case_github_token_remove,
+    "integrations/github/repositories/ github_repositories": case_github_repositories,
+    "integrations/github/repositories/<int:repository_id>/stop/ github_repository_stop": (
+        case_github_repository_stop
+    ),
     "api/v1/deployments api-deployments": case_api_deployments,
     "api/v1/incidents api-incidents": case_api_incidents,
     "webhooks/pagerduty/<str:path_token>/ pagerduty_webhook": case_pagerduty_webhook,
