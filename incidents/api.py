@@ -3,7 +3,7 @@ scopes, throttling, body limit, paging and the error shape are the deployments A
 
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import status
+from rest_framework import exceptions, status
 from rest_framework.response import Response
 
 from deployments.api import request_body_read
@@ -17,7 +17,7 @@ from incidents.serializers import (
     IncidentOutputSerializer,
     IncidentPageSerializer,
 )
-from incidents.services import incident_record
+from incidents.services import IncidentRejected, incident_record
 from tokens.api_views import TokenApiView
 from tokens.models import Scope
 
@@ -43,12 +43,16 @@ class IncidentsApi(TokenApiView):
         )
         serializer.is_valid(raise_exception=True)
         fields = dict(serializer.validated_data)
-        result = incident_record(
-            organization=request.auth.organization,
-            source=Incident.Source.API,
-            external_id=fields.pop("external_id"),
-            fields=fields,
-        )
+        try:
+            result = incident_record(
+                organization=request.auth.organization,
+                source=Incident.Source.API,
+                external_id=fields.pop("external_id"),
+                fields=fields,
+            )
+        except IncidentRejected as error:
+            # The only field the stored incident can contradict is resolvedAt.
+            raise exceptions.ValidationError({"resolvedAt": [error.message]}) from None
         return Response(
             IncidentOutputSerializer(result.incident).data,
             status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,

@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from incidents.models import Incident, PagerDutyDelivery, PagerDutyWebhook
-from incidents.services import incident_record
+from incidents.services import IncidentRejected, incident_record
 from organizations.dates import OUT_OF_RANGE_MESSAGE, date_is_supported
 from repositories.github import PayloadError, payload_decode
 
@@ -85,6 +85,11 @@ def _time(payload: dict, path: str) -> datetime:
     return parsed.astimezone(UTC)
 
 
+def _web_url(value: str) -> str:
+    # Shown as a link later: only a web address, never javascript: or data:.
+    return value if value.startswith(("https://", "http://")) else ""
+
+
 def event_parse(payload: dict) -> PagerDutyEvent:
     """The event, or PayloadError naming the field. An incident event yields the incident's
     fields; any other event only its id and type."""
@@ -97,7 +102,7 @@ def event_parse(payload: dict) -> PagerDutyEvent:
     severity = _text(payload, "event.data.priority.summary", 100)
     fields = {
         "title": _text(payload, "event.data.title", 500),
-        "url": _text(payload, "event.data.html_url", 2000),
+        "url": _web_url(_text(payload, "event.data.html_url", 2000)),
         "severity": severity or _text(payload, "event.data.urgency", 100),
         "repository_name": _text(payload, "event.data.service.summary", 200),
         "started_at": started_at,
@@ -154,13 +159,16 @@ def _apply(webhook: PagerDutyWebhook, event: PagerDutyEvent) -> DeliveryOutcome:
     if event.fields is None:
         detail = f"{event.event_type} is not used by Shiplog"
         return DeliveryOutcome(202, PagerDutyDelivery.Status.IGNORED, detail)
-    result = incident_record(
-        organization=webhook.organization,
-        source=Incident.Source.PAGERDUTY,
-        external_id=event.incident_id,
-        fields=event.fields,
-        source_updated_at=event.occurred_at,
-    )
+    try:
+        result = incident_record(
+            organization=webhook.organization,
+            source=Incident.Source.PAGERDUTY,
+            external_id=event.incident_id,
+            fields=event.fields,
+            source_updated_at=event.occurred_at,
+        )
+    except IncidentRejected as error:
+        raise PayloadError("event.data.created_at", error.message) from None
     if result.stale:
         detail = f"{event.event_type} is older than the last event applied; nothing changed"
         return DeliveryOutcome(200, PagerDutyDelivery.Status.IGNORED, detail)

@@ -29,6 +29,15 @@ RECORDED_FIELDS = frozenset(
 )
 
 
+class IncidentRejected(ValueError):
+    """The fields would leave the stored incident inconsistent: nothing was written."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
 @dataclass(frozen=True)
 class IncidentResult:
     incident: Incident
@@ -67,6 +76,8 @@ def incident_record(
     together, so concurrent first deliveries leave one row) with `fields` (RECORDED_FIELDS),
     then attributes it. `source_updated_at`: when the source's event happened; an event
     older than the one last applied changes nothing (a replay never reopens an incident).
+    IncidentRejected (field "resolved_at") when it would end before it started, say a later
+    startedAt with the stored resolvedAt kept.
     """
     unknown = set(fields) - RECORDED_FIELDS
     if unknown:
@@ -112,6 +123,8 @@ def _incident_inserted(organization, source, external_id, fields, source_updated
 def _fields_apply(incident: Incident, fields: dict, source_updated_at) -> None:
     for name, value in fields.items():
         setattr(incident, name, "" if value is None and name != "resolved_at" else value)
+    if incident.resolved_at is not None and incident.resolved_at < incident.started_at:
+        raise IncidentRejected("resolved_at", "Must not be before startedAt.")
     if "repository_name" in fields:
         incident.repository = repository_for_name(
             organization=incident.organization, name=incident.repository_name

@@ -216,3 +216,27 @@ def test_create_api_token_accepts_the_incident_scopes(organization, capsys):
     assert post(client, {"id": "1", "startedAt": STARTED}).status_code == 201
     assert client.get(URL).json()["count"] == 1
     assert client.get("/api/v1/deployments").status_code == 403
+
+
+def test_a_later_start_than_the_stored_resolution_is_refused(api):
+    post(api, {"id": "1", "startedAt": STARTED, "resolvedAt": "2026-03-02T13:00:00Z"})
+
+    response = post(api, {"id": "1", "startedAt": "2026-03-02T14:00:00Z"})
+
+    assert response.status_code == 400
+    assert fields_at_fault(response) == ["resolvedAt"]
+    assert Incident.objects.get().started_at == T0
+
+
+def test_listing_costs_the_same_queries_for_many_incidents(
+    api, organization, web, web_sha, django_assert_max_num_queries
+):
+    deploy(organization, web_sha, at=T0 - hours(1))
+    for number in range(30):
+        post(api, {"id": f"INC-{number}", "startedAt": STARTED, "repository": "acme/web"})
+
+    with django_assert_max_num_queries(6):
+        response = api.get(URL, {"pageSize": 100})
+
+    assert len(response.json()["results"]) == 30
+    assert {item["attribution"] for item in response.json()["results"]} == {"rule"}

@@ -236,3 +236,15 @@ def test_the_rule_writes_only_the_attribution_values_the_model_knows(organizatio
 
     stored = set(Incident.objects.values_list("attribution", flat=True))
     assert stored == {RULE, EXPLICIT, NONE} == set(Incident.Attribution.values)
+
+
+def test_a_replacement_that_makes_the_deployment_a_test_re_attributes(organization, web, web_sha):
+    earlier = deploy(organization, web_commit(web), at=T0 - hours(5))
+    latest = deploy(organization, web_sha, at=T0 - hours(1))
+    incident = record(organization, repository_name="acme/web")
+    assert attribution_of(incident) == (RULE, latest.pk)
+
+    # The same SHA and environment again: the latest received wins, now as a test.
+    deploy(organization, web_sha, at=T0 - hours(1), is_test=True)
+
+    assert attribution_of(incident) == (RULE, earlier.pk)

@@ -253,3 +253,8 @@ def test_the_secret_is_stored_encrypted(webhook):
         cursor.execute("SELECT secret FROM incidents_pagerdutywebhook")
         (stored,) = cursor.fetchone()
     assert SECRET not in stored
+
+
+def test_a_link_that_is_not_a_web_address_is_dropped(client, webhook):
+    deliver(client, webhook, _with("event.data.html_url", "javascript:alert(1)"))
+    assert Incident.objects.get().url == ""
