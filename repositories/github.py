@@ -2,21 +2,17 @@
 
 Nothing here touches the database; a payload that cannot be parsed raises PayloadError
 naming the field, before anything is stored. Every value read is checked so that storing it
-cannot fail: the type GitHub documents, no NUL character (PostgreSQL text cannot hold one),
-numbers within their column, times within the supported years; a string longer than its
-column is cut to the column's length.
+cannot fail (repositories.payload_fields, shared with GitLab's parser); a string longer than
+its column is cut to the column's length.
 """
 
 import hashlib
 import hmac
-import json
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from urllib.parse import parse_qs
+from datetime import datetime
 
 from config.fields import column_fitted, column_length
-from organizations.dates import OUT_OF_RANGE_MESSAGE, date_is_supported
 from organizations.services import AuthorIdentity
 from repositories.models import (
     REPOSITORY_FULL_NAME,
@@ -26,14 +22,22 @@ from repositories.models import (
     Repository,
     WebhookDelivery,
 )
+from repositories.payload_fields import (  # noqa: F401 - the parsers' names, re-exported
+    MAX_INTEGER,
+    MAX_PAYLOAD_DEPTH,
+    PayloadError,
+    header_check,
+    payload_decode,
+)
+from repositories.payload_fields import field as _get
+from repositories.payload_fields import positive_integer as _positive_integer
+from repositories.payload_fields import sha_field as _sha
+from repositories.payload_fields import text as _text
+from repositories.payload_fields import time_field as _time
 from repositories.services import CommitData, PullRequestData
 
 # GitHub caps webhook payloads at 25 MB and does not deliver larger ones.
 MAX_PAYLOAD_BYTES = 25 * 1024 * 1024
-# GitHub's payloads nest about six levels deep; far deeper is no GitHub payload.
-MAX_PAYLOAD_DEPTH = 64
-# PullRequest.number is a PostgreSQL integer column; GitHub numbers PRs from 1.
-MAX_INTEGER = 2**31 - 1
 BRANCH_REF_PREFIX = "refs/heads/"
 
 
@@ -49,15 +53,7 @@ PULL_REQUEST_ACTIONS = {
     "closed",
 }
 REVIEW_ACTIONS = {"submitted"}
-_SHA = re.compile(r"^[0-9a-f]{40}$")
 _FULL_NAME = re.compile(REPOSITORY_FULL_NAME)
-
-
-class PayloadError(ValueError):
-    def __init__(self, field: str, message: str):
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -82,108 +78,9 @@ def signature_is_valid(*, secret: str, body: bytes, signature: str) -> bool:
     return hmac.compare_digest(expected.encode(), signature.strip().encode())
 
 
-def payload_decode(body: bytes) -> dict:
-    """Accepts both content types GitHub offers: application/json and the form encoding
-    (payload=<json>), so a webhook created with the default still works. The raw body is
-    stored, so it may hold no NUL; nesting deeper than MAX_PAYLOAD_DEPTH is refused."""
-    try:
-        text = body.decode("utf-8")
-        document = parse_qs(text)["payload"][0] if text.startswith("payload=") else text
-        payload = json.loads(document)
-    except (UnicodeDecodeError, ValueError, KeyError) as error:
-        raise PayloadError("body", "is not a JSON document") from error
-    except RecursionError:
-        raise PayloadError("body", f"nests deeper than {MAX_PAYLOAD_DEPTH} levels") from None
-    if not isinstance(payload, dict):
-        raise PayloadError("body", "must be a JSON object")
-    if "\0" in text:
-        raise PayloadError("body", "contains a NUL character")
-    _depth_check(payload)
-    return payload
-
-
-def _depth_check(payload: dict) -> None:
-    """PayloadError naming the top-level key under which objects and arrays nest deeper than
-    MAX_PAYLOAD_DEPTH (the payload itself is level 1); walked without recursion."""
-    for key, value in payload.items():
-        stack = [(value, 2)]
-        while stack:
-            node, depth = stack.pop()
-            if not isinstance(node, dict | list):
-                continue
-            if depth > MAX_PAYLOAD_DEPTH:
-                raise PayloadError(key, f"nests deeper than {MAX_PAYLOAD_DEPTH} levels")
-            children = node.values() if isinstance(node, dict) else node
-            stack.extend((child, depth + 1) for child in children)
-
-
-def _get(payload: dict, path: str, kind: type | tuple = str, *, required: bool = True):
-    value = payload
-    for key in path.split("."):
-        value = value.get(key) if isinstance(value, dict) else None
-    if value is None and not required:
-        return None
-    if not isinstance(value, kind) or isinstance(value, bool) and kind is int:
-        raise PayloadError(path, "is missing or has the wrong type")
-    if isinstance(value, str):
-        _storable(value, path)
-    return value
-
-
-def _storable(value: str, field: str) -> None:
-    if "\0" in value:
-        raise PayloadError(field, "contains a NUL character")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise PayloadError(field, "contains an unpaired UTF-16 surrogate") from None
-
-
-def _text(payload: dict, path: str, max_length: int) -> str:
-    """An optional string (null or absent is ""), cut to max_length."""
-    return (_get(payload, path, required=False) or "")[:max_length]
-
-
-def _positive_integer(payload: dict, path: str) -> int:
-    value = _get(payload, path, int)
-    if not 1 <= value <= MAX_INTEGER:
-        raise PayloadError(path, f"must be between 1 and {MAX_INTEGER}")
-    return value
-
-
 def payload_action(payload: dict) -> str:
     """The delivery's action ("" when the event has none), cut to its column."""
     return _text(payload, "action", column_length(WebhookDelivery, "action"))
-
-
-def header_check(name: str, value: str) -> None:
-    """A required X-GitHub-* header is present and, like any payload string, storable."""
-    if not value.strip():
-        raise PayloadError(name, "header is required")
-    _storable(value, name)
-
-
-def _time(payload: dict, path: str, *, required: bool = True) -> datetime | None:
-    value = _get(payload, path, required=required)
-    if value is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError as error:
-        raise PayloadError(path, "is not an ISO 8601 time") from error
-    if parsed.tzinfo is None:
-        raise PayloadError(path, "has no UTC offset")
-    # Its own year first: converting year 9999 to UTC can overflow.
-    if not date_is_supported(parsed) or not date_is_supported(parsed.astimezone(UTC)):
-        raise PayloadError(path, OUT_OF_RANGE_MESSAGE)
-    return parsed
-
-
-def _sha(payload: dict, path: str) -> str:
-    value = _get(payload, path).lower()
-    if not _SHA.match(value):
-        raise PayloadError(path, "is not a 40-character SHA")
-    return value
 
 
 def repository_full_name(payload: dict) -> str:
