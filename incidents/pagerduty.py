@@ -17,8 +17,7 @@ from django.utils import timezone
 
 from incidents.models import Incident, PagerDutyDelivery, PagerDutyWebhook
 from incidents.services import IncidentRejected, incident_record
-from organizations.dates import OUT_OF_RANGE_MESSAGE, date_is_supported
-from repositories.github import PayloadError, payload_decode
+from repositories.payload_fields import PayloadError, field, payload_decode, text, time_field
 
 MAX_PAYLOAD_BYTES = 1024 * 1024
 # The events that start, keep open or end an incident; every other one is stored, 202.
@@ -57,32 +56,16 @@ def signature_is_valid(*, secret: str, body: bytes, header: str) -> bool:
     return matched
 
 
-def _get(payload: dict, path: str, kind: type = str, *, required: bool = True):
-    value = payload
-    for key in path.split("."):
-        value = value.get(key) if isinstance(value, dict) else None
-    if value is None and not required:
-        return None
-    if not isinstance(value, kind) or (kind is str and not value.strip()):
-        raise PayloadError(path, "is missing or has the wrong type")
-    return value
-
-
-def _text(payload: dict, path: str, max_length: int) -> str:
-    return (_get(payload, path, required=False) or "")[:max_length]
+def _id(payload: dict, path: str, max_length: int) -> str:
+    """A required, non-blank string, cut to its column."""
+    value = field(payload, path)
+    if not value.strip():
+        raise PayloadError(path, "must not be blank")
+    return value[:max_length]
 
 
 def _time(payload: dict, path: str) -> datetime:
-    value = _get(payload, path)
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError as error:
-        raise PayloadError(path, "is not an ISO 8601 time") from error
-    if parsed.tzinfo is None:
-        raise PayloadError(path, "has no UTC offset")
-    if not date_is_supported(parsed) or not date_is_supported(parsed.astimezone(UTC)):
-        raise PayloadError(path, OUT_OF_RANGE_MESSAGE)
-    return parsed.astimezone(UTC)
+    return time_field(payload, path).astimezone(UTC)
 
 
 def _web_url(value: str) -> str:
@@ -93,18 +76,18 @@ def _web_url(value: str) -> str:
 def event_parse(payload: dict) -> PagerDutyEvent:
     """The event, or PayloadError naming the field. An incident event yields the incident's
     fields; any other event only its id and type."""
-    event_id = _get(payload, "event.id")[:100]
-    event_type = _get(payload, "event.event_type")[:100]
+    event_id = _id(payload, "event.id", 100)
+    event_type = _id(payload, "event.event_type", 100)
     if event_type not in OPEN_EVENTS | {RESOLVED_EVENT}:
         return PagerDutyEvent(event_id=event_id, event_type=event_type)
     occurred_at = _time(payload, "event.occurred_at")
     started_at = _time(payload, "event.data.created_at")
-    severity = _text(payload, "event.data.priority.summary", 100)
+    severity = text(payload, "event.data.priority.summary", 100)
     fields = {
-        "title": _text(payload, "event.data.title", 500),
-        "url": _web_url(_text(payload, "event.data.html_url", 2000)),
-        "severity": severity or _text(payload, "event.data.urgency", 100),
-        "repository_name": _text(payload, "event.data.service.summary", 200),
+        "title": text(payload, "event.data.title", 500),
+        "url": _web_url(text(payload, "event.data.html_url", 2000)),
+        "severity": severity or text(payload, "event.data.urgency", 100),
+        "repository_name": text(payload, "event.data.service.summary", 200),
         "started_at": started_at,
         # A clock a little behind still resolves it: never before it started.
         "resolved_at": max(occurred_at, started_at) if event_type == RESOLVED_EVENT else None,
@@ -113,38 +96,16 @@ def event_parse(payload: dict) -> PagerDutyEvent:
         event_id=event_id,
         event_type=event_type,
         occurred_at=occurred_at,
-        incident_id=_get(payload, "event.data.id")[:255],
+        incident_id=_id(payload, "event.data.id", 255),
         fields=fields,
     )
-
-
-def _strings_check(node, path: str = "body") -> None:
-    """Every string of the payload is storable: no NUL, no unpaired surrogate (JSON escapes
-    can spell both)."""
-    stack = [(node, path)]
-    while stack:
-        value, where = stack.pop()
-        if isinstance(value, dict):
-            stack.extend((child, f"{where}.{key}") for key, child in value.items())
-        elif isinstance(value, list):
-            stack.extend((child, f"{where}[{i}]") for i, child in enumerate(value))
-        elif isinstance(value, str):
-            field = where.removeprefix("body.")
-            if "\0" in value:
-                raise PayloadError(field, "contains a NUL character")
-            try:
-                value.encode("utf-8")
-            except UnicodeEncodeError:
-                raise PayloadError(field, "contains an unpaired UTF-16 surrogate") from None
 
 
 def pagerduty_delivery_receive(*, webhook: PagerDutyWebhook, body: bytes) -> DeliveryOutcome:
     """Stores a verified delivery and applies its event. Parsed before anything is written,
     so a bad payload changes nothing; a repeated event id changes nothing; an event older
     than the last one applied to its incident changes nothing (never reopens it)."""
-    payload = payload_decode(body)
-    _strings_check(payload)
-    event = event_parse(payload)
+    event = event_parse(payload_decode(body))
     with transaction.atomic():
         delivery = _delivery_store(webhook, event, body)
         if delivery is None:

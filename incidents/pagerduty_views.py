@@ -20,7 +20,7 @@ from incidents.services import (
 )
 from organizations.decorators import organization_admin_required
 from organizations.throttling import management_throttled
-from repositories.github import PayloadError
+from repositories.payload_fields import PayloadError
 
 
 def _body_within_limit(request: HttpRequest) -> bytes | None:
