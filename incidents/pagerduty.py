@@ -21,7 +21,13 @@ from repositories.payload_fields import PayloadError, field, payload_decode, tex
 
 MAX_PAYLOAD_BYTES = 1024 * 1024
 # The events that start, keep open or end an incident; every other one is stored, 202.
-OPEN_EVENTS = {"incident.triggered", "incident.acknowledged"}
+# A reopened incident is open again (when that event is newer than the resolution).
+OPEN_EVENTS = {
+    "incident.triggered",
+    "incident.acknowledged",
+    "incident.unacknowledged",
+    "incident.reopened",
+}
 RESOLVED_EVENT = "incident.resolved"
 
 

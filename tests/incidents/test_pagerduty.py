@@ -129,6 +129,14 @@ def test_a_replayed_older_event_never_reopens_a_resolved_incident(client, webhoo
     assert Incident.objects.get().resolved_at == T0 + hours(0.75)
 
 
+def test_a_newer_reopened_event_opens_it_again(client, webhook):
+    deliver(client, webhook, event("incident.resolved", occurred_at="2026-03-02T12:45:00Z"))
+
+    deliver(client, webhook, event("incident.reopened", occurred_at="2026-03-02T13:00:00Z"))
+
+    assert Incident.objects.get().resolved_at is None
+
+
 def test_a_redelivered_event_changes_nothing(client, webhook):
     payload = event()
     deliver(client, webhook, payload)
