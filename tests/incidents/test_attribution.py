@@ -1,6 +1,7 @@
 """The attribution rule (incidents/sql/01_attribution.sql) through its services, and that it
 stays right whichever arrives first and whatever changes later."""
 
+import itertools
 from datetime import timedelta
 
 import pytest
@@ -248,3 +249,50 @@ def test_a_replacement_that_makes_the_deployment_a_test_re_attributes(organizati
     deploy(organization, web_sha, at=T0 - hours(1), is_test=True)
 
     assert attribution_of(incident) == (RULE, earlier.pk)
+
+
+@pytest.mark.parametrize(
+    "order",
+    list(itertools.permutations(["commits", "deployments", "incident"])),
+    ids=lambda order: " then ".join(order),
+)
+def test_the_attribution_is_the_same_in_every_arrival_order(organization, web, order):
+    """Commit data, deployments and the incident may arrive in any order (webhooks lag,
+    imports run later): the answer is the one the rule gives for all of them."""
+    shas = [make_sha(f"order {n}") for n in range(3)]
+    deployed = {shas[0]: T0 - hours(30), shas[1]: T0 - hours(3), shas[2]: T0 + hours(1)}
+
+    def commits():
+        for sha in shas:
+            make_commit(web, sha, at=T0 - hours(40))
+        commits_link(organization_id=organization.pk, shas=shas)
+
+    def deployments():
+        for sha, at in deployed.items():
+            deploy(organization, sha, at=at)
+
+    steps = {
+        "commits": commits,
+        "deployments": deployments,
+        "incident": lambda: record(organization, repository_name="acme/web"),
+    }
+    for step in order:
+        steps[step]()
+
+    incident = Incident.objects.get()
+    assert incident.attribution == RULE
+    assert incident.attributed_deployment.shas == [shas[1]]
+
+
+def test_the_window_must_be_positive(organization):
+    with pytest.raises(ValueError):
+        organization_incident_window_update(organization=organization, window=timedelta(0))
+
+
+def test_deleting_the_organization_deletes_its_incidents(organization, web, web_sha):
+    deploy(organization, web_sha, at=T0 - hours(1))
+    record(organization, repository_name="acme/web")
+
+    organization.delete()
+
+    assert not Incident.objects.exists()
