@@ -214,10 +214,13 @@ def _recovery_rows(
     seconds = span_seconds_sql("recovered_at", "deployed_at")
     key, grouped = ("grp", f"{group} AS grp, ") if group else ("NULL::date", "")
     # Only constants and the ORM's own SQL are interpolated; values travel as params.
+    # MATERIALIZED: inlined, the `recovered_at` subquery would run once per mention in the
+    # span (and the percentiles), not once per failure.
     statement = f"""
+        WITH failed AS MATERIALIZED ({sql})
         SELECT {key}, COUNT(seconds), {percentiles_sql("seconds", fractions)},
             COUNT(*) - COUNT(seconds)
-        FROM (SELECT {grouped}{seconds} AS seconds FROM ({sql}) AS failed) AS recoveries
+        FROM (SELECT {grouped}{seconds} AS seconds FROM failed) AS recoveries
         GROUP BY {grouping} ORDER BY 1 NULLS LAST
     """  # noqa: S608
     with connection.cursor() as cursor:
