@@ -44,8 +44,10 @@ class IncidentInputSerializer(serializers.Serializer):
         required=False,
         allow_blank=True,
         max_length=200,
-        help_text='The affected repository, "owner/name". An unknown one is kept; the '
-        "incident is then unattributed until you send a deploymentSha.",
+        help_text='The affected repository: its path ("owner/name", GitLab\'s '
+        '"group/subgroup/project"), or its name alone when one repository has it. An '
+        "unknown one is kept; the incident is then unattributed unless it names a "
+        "deploymentSha.",
     )
     environmentName = StrictCharField(
         source="environment_name",
