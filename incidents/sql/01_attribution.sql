@@ -14,23 +14,28 @@
 -- 4. Otherwise `unattributed`.
 -- Equal deployed_at fall to the later recorded deployment (the higher id).
 
--- A deployment carries a SHA (7 to 40 hex) when one of its sent SHAs, or the commit one
--- matched, starts with it.
+-- The deployments carrying a SHA (7 to 40 hex): one of its sent SHAs, or the commit one
+-- matched, starts with it. Read from the SHA's side, by the (organization, sha) indexes.
+CREATE OR REPLACE FUNCTION shiplog_deployments_carrying_sha(p_organization bigint, p_sha text)
+RETURNS SETOF bigint LANGUAGE sql STABLE
+AS $$
+    SELECT dc.deployment_id FROM deployments_deploymentcommit dc
+    WHERE dc.organization_id = p_organization
+      AND dc.sha >= p_sha AND dc.sha < p_sha || 'g' AND starts_with(dc.sha, p_sha)
+    UNION
+    SELECT dc.deployment_id FROM repositories_commit c
+    JOIN deployments_deploymentcommit dc ON dc.commit_id = c.id
+    WHERE c.organization_id = p_organization
+      AND c.sha >= p_sha AND c.sha < p_sha || 'g' AND starts_with(c.sha, p_sha)
+$$;
+
 CREATE OR REPLACE FUNCTION shiplog_incident_deployment_by_sha(
     p_organization bigint, p_sha text, p_before timestamptz, p_counted text[])
 RETURNS bigint LANGUAGE sql STABLE
 AS $$
     SELECT d.id
     FROM deployments_deployment d
-    WHERE d.id IN (
-            SELECT dc.deployment_id FROM deployments_deploymentcommit dc
-            WHERE dc.organization_id = p_organization
-              AND dc.sha >= p_sha AND dc.sha < p_sha || 'g' AND starts_with(dc.sha, p_sha)
-            UNION
-            SELECT dc.deployment_id FROM repositories_commit c
-            JOIN deployments_deploymentcommit dc ON dc.commit_id = c.id
-            WHERE c.organization_id = p_organization
-              AND c.sha >= p_sha AND c.sha < p_sha || 'g' AND starts_with(c.sha, p_sha))
+    WHERE d.id IN (SELECT shiplog_deployments_carrying_sha(p_organization, p_sha))
       AND d.deployed_at < p_before
       AND shiplog_deployment_counted(d.is_test, d.environment_name, p_counted)
     ORDER BY d.deployed_at DESC, d.id DESC
@@ -136,11 +141,9 @@ BEGIN
         SELECT i.id FROM incidents_incident i
         WHERE i.organization_id = p_organization AND i.deployment_sha <> ''
           AND EXISTS (
-              SELECT 1 FROM deployments_deploymentcommit dc
-              LEFT JOIN repositories_commit c ON c.id = dc.commit_id
-              WHERE dc.deployment_id = ANY(p_deployments)
-                AND (starts_with(dc.sha, i.deployment_sha)
-                     OR starts_with(c.sha, i.deployment_sha)))
+              SELECT 1 FROM shiplog_deployments_carrying_sha(p_organization, i.deployment_sha)
+                  AS carrying (deployment_id)
+              WHERE carrying.deployment_id = ANY(p_deployments))
         ORDER BY 1));
 END
 $fn$;
