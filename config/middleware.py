@@ -116,7 +116,9 @@ def access_log(request, response, *, duration_ms: float) -> None:
 # A webhook's payload URL is a capability: its path token stays out of the logs. Matched in
 # any case, with or without the leading slash (the resolver's 404 names "webhooks/github/…"),
 # and with its slashes percent-encoded, so a mistyped URL carrying the real token is covered.
-WEBHOOK_PATH = re.compile(r"(webhooks(?:/|%2F)+github(?:/|%2F)+)[^/\s'\"?#]+", re.IGNORECASE)
+WEBHOOK_PATH = re.compile(
+    r"(webhooks(?:/|%2F)+(?:github|gitlab)(?:/|%2F)+)[^/\s'\"?#]+", re.IGNORECASE
+)
 
 
 def text_without_secrets(text: str) -> str:

@@ -9,6 +9,7 @@ from repositories.selectors import (
     github_api_token_for,
     github_sync_states,
     github_webhook_for_organization,
+    gitlab_webhook_for_organization,
 )
 from tokens.selectors import deployments_api_token
 
@@ -22,6 +23,7 @@ def integrations(request):
         "github_syncs": github_sync_states(organization=request.organization),
         "github_api_token": github_api_token_for(organization=request.organization),
         "github_sync_minutes": settings.SHIPLOG_GITHUB_SYNC_MINUTES,
+        "gitlab_webhook": gitlab_webhook_for_organization(organization=request.organization),
         "pagerduty_webhook": pagerduty_webhook_for_organization(organization=request.organization),
     }
     return render(request, "integrations/index.html", context)

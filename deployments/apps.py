@@ -89,6 +89,7 @@ class DeploymentsConfig(AppConfig):
 
         from deployments import schema  # noqa: F401 - registers the bearer auth scheme
         from deployments.github_deployments import webhook_handler_register
+        from deployments.gitlab_deployments import gitlab_webhook_handler_register
         from organizations.models import Contributor
         from organizations.signals import contributors_changed, counted_environments_changed
         from repositories.models import Commit
@@ -131,5 +132,6 @@ class DeploymentsConfig(AppConfig):
             _refresh_on_counting_changed, dispatch_uid="deployments.counted_changed"
         )
         # The webhook is in repositories, which may not import deployments: this registers
-        # the one event deployments records (a handler, not a signal: it answers the delivery).
+        # the events deployments records (a handler, not a signal: it answers the delivery).
         webhook_handler_register()
+        gitlab_webhook_handler_register()

@@ -1,13 +1,20 @@
 from django.contrib import admin
 
 from organizations.admin_safety import ModelAdmin
-from repositories.models import Commit, GitHubWebhook, PullRequest, Repository, WebhookDelivery
+from repositories.models import (
+    Commit,
+    GitHubWebhook,
+    GitLabWebhook,
+    PullRequest,
+    Repository,
+    WebhookDelivery,
+)
 
 
 @admin.register(Repository)
 class RepositoryAdmin(ModelAdmin):
-    list_display = ["full_name", "organization", "created_at"]
-    list_filter = ["organization"]
+    list_display = ["full_name", "host", "host_url", "organization", "created_at"]
+    list_filter = ["host", "organization"]
     search_fields = ["full_name"]
 
 
@@ -41,6 +48,24 @@ class PullRequestAdmin(ModelAdmin):
 class GitHubWebhookAdmin(ModelAdmin):
     list_display = ["organization", "created_by", "created_at", "secret_rotated_at"]
     # The secret is shown once on the Integrations page, never here.
+    exclude = ["secret"]
+    readonly_fields = [
+        "organization",
+        "path_token",
+        "created_by",
+        "created_at",
+        "secret_rotated_at",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(GitLabWebhook)
+class GitLabWebhookAdmin(ModelAdmin):
+    list_display = ["organization", "deployments_enabled", "created_by", "created_at"]
+    list_filter = ["deployments_enabled"]
+    # The secret token is shown once on the Integrations page, never here.
     exclude = ["secret"]
     readonly_fields = [
         "organization",

@@ -252,8 +252,37 @@ class GitHubWebhook(models.Model):
         return f"GitHub webhook of {self.organization}"
 
 
+class GitLabWebhook(models.Model):
+    """An organization's GitLab webhook (project or group): an unguessable URL and the secret
+    token GitLab sends back in X-Gitlab-Token, encrypted like GitHub's secret. Deployment
+    events become deployments only when `deployments_enabled` (opt-in)."""
+
+    organization = models.OneToOneField(
+        Organization, on_delete=models.CASCADE, related_name="gitlab_webhook"
+    )
+    path_token = models.CharField(max_length=64, unique=True)
+    secret = EncryptedTextField()
+    deployments_enabled = models.BooleanField(default=False, db_default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    secret_rotated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "GitLab webhook"
+
+    def __str__(self) -> str:
+        return f"GitLab webhook of {self.organization}"
+
+
 class WebhookDelivery(models.Model):
-    """Every verified delivery, stored raw; X-GitHub-Delivery makes redelivery a no-op."""
+    """Every verified delivery, stored raw; its delivery id (X-GitHub-Delivery, GitLab's
+    Idempotency-Key or X-Gitlab-Event-UUID) makes redelivery a no-op."""
 
     class Status(models.TextChoices):
         PROCESSED = "processed", "Processed"
@@ -265,6 +294,9 @@ class WebhookDelivery(models.Model):
     # Kept when the webhook is disconnected: what GitHub sent is never lost.
     webhook = models.ForeignKey(
         GitHubWebhook, null=True, blank=True, on_delete=models.SET_NULL, related_name="deliveries"
+    )
+    gitlab_webhook = models.ForeignKey(
+        GitLabWebhook, null=True, blank=True, on_delete=models.SET_NULL, related_name="deliveries"
     )
     delivery_id = models.CharField(max_length=100)
     event = models.CharField(max_length=100)
@@ -285,6 +317,9 @@ class WebhookDelivery(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["webhook", "delivery_id"], name="delivery_unique_per_webhook"
+            ),
+            models.UniqueConstraint(
+                fields=["gitlab_webhook", "delivery_id"], name="delivery_unique_per_gitlab_webhook"
             ),
         ]
         indexes = [

@@ -1,8 +1,26 @@
 from django.db.models import Count, Max, QuerySet
 
 from organizations.models import ContributorIdentity, Organization
-from repositories.models import GitHubWebhook, Repository, WebhookDelivery
+from repositories.models import GitHubWebhook, GitLabWebhook, Repository, WebhookDelivery
 from repositories.sync_models import GitHubApiToken, GitHubSyncState
+
+
+def gitlab_webhook_for_path_token(*, path_token: str) -> GitLabWebhook | None:
+    return (
+        GitLabWebhook.objects.select_related("organization").filter(path_token=path_token).first()
+    )
+
+
+def gitlab_webhook_for_organization(*, organization: Organization) -> GitLabWebhook | None:
+    """The organization's GitLab webhook with last_delivery_at and delivery_count."""
+    return (
+        GitLabWebhook.objects.filter(organization=organization)
+        .select_related("created_by")
+        .annotate(
+            last_delivery_at=Max("deliveries__received_at"), delivery_count=Count("deliveries")
+        )
+        .first()
+    )
 
 
 def github_webhook_for_path_token(*, path_token: str) -> GitHubWebhook | None:
@@ -22,11 +40,14 @@ def github_webhook_for_organization(*, organization: Organization) -> GitHubWebh
     )
 
 
-def pushed_delivery_bodies(*, repository: Repository, branch: str) -> list[str]:
-    """Raw bodies of the push deliveries to one branch, oldest first."""
+def pushed_delivery_bodies(
+    *, repository: Repository, branch: str, event: str = "push"
+) -> list[str]:
+    """Raw bodies of the push deliveries (GitHub's "push", GitLab's "Push Hook") to one
+    branch, oldest first."""
     return list(
         WebhookDelivery.objects.filter(
-            repository=repository, event="push", ref=f"refs/heads/{branch}"
+            repository=repository, event=event, ref=f"refs/heads/{branch}"
         )
         .order_by("received_at")
         .values_list("raw_body", flat=True)

@@ -56,6 +56,9 @@ class PullRequestReviewData:
     # None for a PENDING (draft) review, which GitHub has not submitted.
     submitted_at: datetime | None
     state: str = ""
+    # The source already knows the reviewer is the PR's author (GitLab compares user ids,
+    # which also holds when the author's username is not known yet).
+    by_author: bool = False
 
 
 def chunked(items: list, size: int | None = None) -> Iterable[list]:
@@ -259,7 +262,8 @@ def pull_request_upsert(*, repository: Repository, data: PullRequestData) -> Pul
 
     Events can arrive out of order, so a PR already recorded as merged keeps its merge
     data (GitHub cannot un-merge), a snapshot older than the stored one (by the code host's
-    updated_at) changes nothing, and a resolved author is never replaced by nobody. A value
+    updated_at) changes nothing, and a known author (or login) is never replaced by nobody
+    (GitLab's hooks name the author only when the author acted). A value
     longer than its column is truncated.
     """
     author_ids = contributors_resolve(organization=repository.organization, authors=[data.author])
@@ -295,6 +299,7 @@ def pull_request_upsert(*, repository: Repository, data: PullRequestData) -> Pul
         for key in ("state", "merged_at", "merge_commit_sha"):
             fields.pop(key)
     fields["author_id"] = author_ids[data.author] or pull_request.author_id
+    fields["author_login"] = fields["author_login"] or pull_request.author_login
     fields["opened_at"] = data.opened_at or pull_request.opened_at
     changed = [key for key, value in fields.items() if getattr(pull_request, key) != value]
     merge_changed = {"merged_at", "merge_commit_sha"} & set(changed)
@@ -312,6 +317,23 @@ def _merge_data_changed(pull_request: PullRequest) -> None:
     if pull_request.merge_commit_sha:
         shas.append(pull_request.merge_commit_sha)
     commit_data_changed_send(organization=pull_request.organization, shas=shas)
+
+
+@transaction.atomic
+def pull_request_merge_commit_correct(*, pull_request: PullRequest, merge_commit_sha: str) -> bool:
+    """Replaces a merged PR's merge commit when its source first reported a stand-in: GitLab's
+    hook names the head of a squashed fast-forward merge, its API the squash commit that
+    landed. Deployments are relinked; True when it changed."""
+    if pull_request.state != PullRequest.State.MERGED or not merge_commit_sha:
+        return False
+    if pull_request.merge_commit_sha == merge_commit_sha:
+        return False
+    stand_in = pull_request.merge_commit_sha
+    pull_request.merge_commit_sha = merge_commit_sha
+    pull_request.save(update_fields=["merge_commit_sha"])
+    _merge_data_changed(pull_request)
+    commit_data_changed_send(organization=pull_request.organization, shas=[stand_in])
+    return True
 
 
 def pull_request_review_record(*, pull_request: PullRequest, submitted_at: datetime) -> bool:
@@ -332,7 +354,7 @@ def review_counts_as_first_review(
     login = review.reviewer.login.lower()
     if review.submitted_at is None or review.state.upper() == "PENDING":
         return False
-    if login and login == pull_request.author_login:
+    if review.by_author or (login and login == pull_request.author_login):
         return False
     organization = pull_request.organization
     return not (
@@ -355,7 +377,8 @@ def pull_request_reviews_record(
     )
 
 
-def _webhook_credentials() -> dict[str, str]:
+def webhook_credentials() -> dict[str, str]:
+    """A new webhook's unguessable URL token and its secret."""
     return {"path_token": secrets.token_urlsafe(24), "secret": secrets.token_hex(32)}
 
 
@@ -365,14 +388,14 @@ def github_webhook_connect(
 ) -> tuple[GitHubWebhook, bool]:
     """(webhook, created). Connecting twice keeps the first webhook and its secret."""
     return GitHubWebhook.objects.get_or_create(
-        organization=organization, defaults={"created_by": created_by, **_webhook_credentials()}
+        organization=organization, defaults={"created_by": created_by, **webhook_credentials()}
     )
 
 
 @transaction.atomic
 def github_webhook_regenerate_secret(*, webhook: GitHubWebhook) -> GitHubWebhook:
     """A new secret (the payload URL stays, so only the secret changes in GitHub)."""
-    webhook.secret = _webhook_credentials()["secret"]
+    webhook.secret = webhook_credentials()["secret"]
     webhook.secret_rotated_at = timezone.now()
     webhook.save(update_fields=["secret", "secret_rotated_at"])
     return webhook

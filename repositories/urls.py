@@ -1,6 +1,6 @@
 from django.urls import path
 
-from repositories import history_views, views
+from repositories import gitlab_views, history_views, views
 
 urlpatterns = [
     path("webhooks/github/<str:path_token>/", views.github_webhook, name="github_webhook"),
@@ -8,6 +8,19 @@ urlpatterns = [
     path("integrations/github/regenerate/", views.github_regenerate, name="github_regenerate"),
     path("integrations/github/disconnect/", views.github_disconnect, name="github_disconnect"),
     path("integrations/github/token/", history_views.github_token_save, name="github_token"),
+    path("webhooks/gitlab/<str:path_token>/", gitlab_views.gitlab_webhook, name="gitlab_webhook"),
+    path("integrations/gitlab/connect/", gitlab_views.gitlab_connect, name="gitlab_connect"),
+    path(
+        "integrations/gitlab/regenerate/", gitlab_views.gitlab_regenerate, name="gitlab_regenerate"
+    ),
+    path(
+        "integrations/gitlab/deployments/",
+        gitlab_views.gitlab_deployments,
+        name="gitlab_deployments",
+    ),
+    path(
+        "integrations/gitlab/disconnect/", gitlab_views.gitlab_disconnect, name="gitlab_disconnect"
+    ),
     path(
         "integrations/github/token/remove/",
         history_views.github_token_remove,

@@ -18,7 +18,7 @@ from repositories.services import (
 from repositories.webhooks import github_delivery_receive
 
 
-def _body_within_limit(request: HttpRequest) -> bytes | None:
+def body_within_limit(request: HttpRequest) -> bytes | None:
     """The raw body, or None when it is over GitHub's limit (checked before reading it all,
     and without Django's 2.5 MB DATA_UPLOAD_MAX_MEMORY_SIZE, which would reject big pushes)."""
     try:
@@ -37,7 +37,7 @@ def github_webhook(request, path_token: str):
     webhook = github_webhook_for_path_token(path_token=path_token)
     if webhook is None:
         raise Http404("No such webhook.")
-    body = _body_within_limit(request)
+    body = body_within_limit(request)
     if body is None:
         return JsonResponse({"detail": "Payload over GitHub's 25 MB limit."}, status=413)
     signature = request.headers.get("X-Hub-Signature-256", "")

@@ -28,7 +28,14 @@ from incidents.services import (
 )
 from organizations.models import Contributor
 from organizations.selectors import SESSION_KEY
-from repositories.models import GitHubApiToken, GitHubSyncState, GitHubWebhook, WebhookDelivery
+from repositories.gitlab_connection import gitlab_webhook_connect
+from repositories.models import (
+    GitHubApiToken,
+    GitHubSyncState,
+    GitHubWebhook,
+    GitLabWebhook,
+    WebhookDelivery,
+)
 from repositories.services import github_webhook_connect
 from tests.factories import (
     make_commit,
@@ -423,6 +430,40 @@ def _case_pagerduty_action(name: str, data: dict):
     return case
 
 
+def _gitlab_webhooks(world: World):
+    acme = gitlab_webhook_connect(organization=world.acme)[0]
+    return acme, gitlab_webhook_connect(organization=world.globex)[0]
+
+
+def case_gitlab_webhook(world: World):
+    # acme's secret token for globex's URL: refused, nothing stored for globex.
+    acme, globex = _gitlab_webhooks(world)
+    response = APIClient().post(
+        reverse("gitlab_webhook", args=[globex.path_token]),
+        b'{"object_kind": "push", "commits": []}',
+        content_type="application/json",
+        HTTP_X_GITLAB_TOKEN=acme.secret,
+        HTTP_X_GITLAB_EVENT="Push Hook",
+    )
+    assert response.status_code == 401
+    assert not WebhookDelivery.objects.filter(organization=world.globex).exists()
+
+
+def _case_gitlab_action(name: str, data: dict):
+    def case(world: World):
+        _, globex = _gitlab_webhooks(world)
+        assert world.member.post(reverse(name), data).status_code == 403
+        response = world.admin.post(reverse(name), data, follow=True)
+        assert response.status_code in (200, 409)  # connect: acme is connected already
+        assert globex.secret not in _body(response)
+        assert globex.path_token not in _body(response)
+        stored = GitLabWebhook.objects.get(pk=globex.pk)
+        assert (stored.secret, stored.deployments_enabled) == (globex.secret, False)
+        _assert_globex_untouched(world)
+
+    return case
+
+
 def _without_globex(world: World, read) -> tuple:
     """What acme reads, before and after globex and all its rows are deleted."""
     before = read()
@@ -651,6 +692,17 @@ CASES = {
     ),
     "integrations/pagerduty/disconnect/ pagerduty_disconnect": _case_pagerduty_action(
         "pagerduty_disconnect", {}
+    ),
+    "webhooks/gitlab/<str:path_token>/ gitlab_webhook": case_gitlab_webhook,
+    "integrations/gitlab/connect/ gitlab_connect": _case_gitlab_action("gitlab_connect", {}),
+    "integrations/gitlab/regenerate/ gitlab_regenerate": _case_gitlab_action(
+        "gitlab_regenerate", {}
+    ),
+    "integrations/gitlab/deployments/ gitlab_deployments": _case_gitlab_action(
+        "gitlab_deployments", {"enabled": "on"}
+    ),
+    "integrations/gitlab/disconnect/ gitlab_disconnect": _case_gitlab_action(
+        "gitlab_disconnect", {}
     ),
     "metrics/deployments.csv metrics_deployments_csv": _case_csv("metrics_deployments_csv"),
     "metrics/pull-requests.csv metrics_pull_requests_csv": _case_csv("metrics_pull_requests_csv"),

@@ -1,5 +1,6 @@
 import pytest
 
+from repositories.gitlab_connection import gitlab_webhook_connect
 from repositories.signals import commit_data_changed
 
 
@@ -12,3 +13,9 @@ def sent_signals():
     )
     yield sent
     commit_data_changed.disconnect(dispatch_uid="tests-sent-signals")
+
+
+@pytest.fixture
+def gitlab_webhook(organization):
+    webhook, _ = gitlab_webhook_connect(organization=organization)
+    return webhook
