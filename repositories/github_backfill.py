@@ -1,31 +1,25 @@
-"""Backfill of a repository's merged pull requests, reviews and commits from GitHub's REST API.
+"""Backfill of a repository's merged pull requests, reviews and commits from GitHub's REST
+API: GitHub's HistorySource for the shared machinery (repositories.history_backfill: the
+cursor, the lease, resuming, the high-water mark).
 
-Closed PRs are listed newest-updated first and read until the first one older than the last
-finished run's high-water mark (or `since`). Each PR is fetched first, then written in its
-own transaction through repositories.services (the webhooks' write path), so a failure never
-leaves half a PR. After every page the cursor (the next page's URL) is saved: a run that
-crashed resumes there. A re-run of an unchanged repository costs one conditional request
-(the first page's ETag, answered 304).
-
-A PR updated while a run is under way moves to the first page, past the run's cursor: its
-updated_at is newer than the run's mark, so the next run reads it.
+Closed PRs are listed newest-updated first (`state=closed&sort=updated&direction=desc`);
+for each merged one its reviews, its commits and, when unknown, its merge (or squash) commit.
+A re-run of an unchanged repository costs one conditional request (the first page's ETag,
+answered 304).
 """
 
-import secrets
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime
 
 from django.db import transaction
-from django.db.models import Q
-from django.utils import timezone
 
 from organizations.models import Organization
 from repositories import github_rest
-from repositories.github import PayloadError
-from repositories.github_api import GitHubApiError, GitHubClient, GitHubNotFound, Page
-from repositories.models import GitHubSyncState, PullRequest, Repository
+from repositories.github_api import GitHubClient, GitHubNotFound
+from repositories.history_backfill import BackfillBusy, BackfillResult, backfill_run
+from repositories.models import PullRequest, Repository
 from repositories.services import (
     CommitData,
     PullRequestData,
@@ -40,24 +34,9 @@ from repositories.services import (
 )
 
 PER_PAGE = 100
-# How long a run holds its repository without renewing (each page, each rate-limit wait).
-LEASE = timedelta(minutes=15)
-
-
-class GitHubBackfillBusy(GitHubApiError):
-    pass
-
-
-@dataclass
-class BackfillResult:
-    repository: Repository
-    pull_requests_read: int = 0
-    merged_written: int = 0
-    requests_sent: int = 0
-    not_modified: bool = False
-    resumed: bool = False
-    # "#N: why" for each PR that could not be read (the rest of the run went on).
-    skipped: list[str] = field(default_factory=list)
+# Its callers' names for the shared machinery's.
+GitHubBackfillBusy = BackfillBusy
+__all__ = ["BackfillResult", "GitHubBackfillBusy", "github_backfill_run"]
 
 
 @dataclass(frozen=True)
@@ -69,18 +48,6 @@ class _PullRequestHistory:
     landing: list[CommitData]
 
 
-@dataclass
-class _Run:
-    state: GitHubSyncState
-    client: GitHubClient
-    result: BackfillResult
-    progress: Callable[[str], None]
-    # The first page's ETag, stored once the page it describes has been written.
-    first_page_etag: str = ""
-    # The run stops at the first PR updated before this (None: reads them all).
-    stop_at: datetime | None = None
-
-
 def github_backfill_run(
     *,
     organization: Organization,
@@ -90,114 +57,38 @@ def github_backfill_run(
     progress: Callable[[str], None] | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> BackfillResult:
-    """Brings the repository's merged PRs up to date; raises GitHubApiError (saved as the
-    state's last_error) when GitHub cannot be read, and GitHubBackfillBusy while another run
-    of the same repository holds it."""
-    repository = repository_ensure(organization=organization, full_name=full_name)
-    state = _state_claim(repository)
-    run = _Run(
-        state=state,
-        client=GitHubClient(token=token, sleep=lambda seconds: _waited(state, seconds, sleep)),
-        result=BackfillResult(repository=repository, resumed=bool(state.next_page_url)),
-        progress=progress or (lambda _: None),
-        first_page_etag=state.first_page_etag,
+    """Brings the repository's merged PRs up to date (history_backfill.backfill_run)."""
+    return backfill_run(
+        repository=repository_ensure(organization=organization, full_name=full_name),
+        client_for=lambda renewing_sleep: GitHubClient(token=token, sleep=renewing_sleep),
+        source=GitHubHistory(),
+        since=since,
+        progress=progress,
+        sleep=sleep,
     )
-    try:
-        _pages_read(run, since=since)
-    except GitHubApiError as error:
-        _state_fail(state, error=error)
-        raise
-    except PayloadError as error:
-        _state_fail(state, error=error)
-        raise GitHubApiError(f"a pull request GitHub sent cannot be read: {error}") from error
-    finally:
-        run.result.requests_sent = run.client.requests_sent
-        _state_release(state)
-    return run.result
 
 
-def _stop_at(state: GitHubSyncState, since: datetime | None) -> tuple[datetime | None, bool]:
-    """(where a new run stops, whether it reads below the finished runs' mark). A run goes
-    down to the mark; to `since` when none finished yet or `since` reaches further back than
-    the finished runs did."""
-    mark, covered = state.updated_at_mark, state.covered_since
-    if mark is None or (covered is not None and (since is None or since < covered)):
-        return since, True
-    return max(mark, since or mark), False
+class GitHubHistory:
+    """GitHub's side of the backfill."""
 
+    def first_url(self, client: GitHubClient, repository: Repository) -> str:
+        return client.url(
+            f"/repos/{repository.full_name}/pulls",
+            state="closed",
+            sort="updated",
+            direction="desc",
+            per_page=PER_PAGE,
+        )
 
-def _coverage_after(state: GitHubSyncState, stop_at: datetime | None) -> datetime | None:
-    """covered_since once a run that stopped at stop_at finished: it read from the newest PR
-    down to stop_at, which joins what earlier runs read unless it stopped above their mark."""
-    mark, covered = state.updated_at_mark, state.covered_since
-    if mark is None or stop_at is None or stop_at > mark:
-        return stop_at
-    return stop_at if covered is not None and stop_at < covered else covered
+    def updated_at(self, item: dict) -> datetime:
+        return github_rest.pull_request_updated_at(item)
 
+    def history_fetch(self, repository, client, item) -> _PullRequestHistory:
+        return _history_fetch(repository, client, item)
 
-def _pages_read(run: _Run, *, since: datetime | None) -> None:
-    state, client = run.state, run.client
-    resuming = bool(state.next_page_url)
-    run.stop_at, below_mark = (
-        (state.pending_stop_at, False) if resuming else _stop_at(state, since)
-    )
-    url = state.next_page_url or client.url(
-        f"/repos/{state.repository.full_name}/pulls",
-        state="closed",
-        sort="updated",
-        direction="desc",
-        per_page=PER_PAGE,
-    )
-    # A 304 says no PR changed since the last run; a run reaching further back cannot use it.
-    page = client.page(url, etag="" if resuming or below_mark else state.first_page_etag)
-    if page.not_modified:
-        run.result.not_modified = True
-        _state_finish(run, covered_since=state.covered_since)
-        return
-    if not resuming:
-        _run_start(run, page)
-    while True:
-        reached_mark = _page_apply(run, page.items, stop_at=run.stop_at)
-        run.progress(f"{state.pull_requests_done:,} of ~{state.pull_requests_estimate:,} PRs")
-        if reached_mark or not page.next_url:
-            _state_finish(run, covered_since=_coverage_after(state, run.stop_at))
-            return
-        # The first page's ETag is stored with the first cursor: a run that crashes before
-        # it starts again from the top instead of trusting a 304 for a half-written page.
-        _state_save(state, next_page_url=page.next_url, first_page_etag=run.first_page_etag)
-        page = client.page(page.next_url)
-
-
-def _run_start(run: _Run, page: Page) -> None:
-    state = run.state
-    newest = page.items[0] if page.items else None
-    state.pending_updated_at_mark = (
-        github_rest.pull_request_updated_at(newest) if newest else state.updated_at_mark
-    )
-    state.pending_stop_at = run.stop_at
-    state.pull_requests_done = 0
-    # Every page but the last is as long as the first.
-    state.pull_requests_estimate = (page.last_page or 1) * len(page.items)
-    run.first_page_etag = page.etag
-
-
-def _page_apply(run: _Run, items: list, *, stop_at: datetime | None) -> bool:
-    """Writes the page's PRs; True when it reached one older than stop_at."""
-    repository = run.state.repository
-    for item in items:
-        if stop_at and github_rest.pull_request_updated_at(item) < stop_at:
-            return True
-        try:
-            history = _history_fetch(repository, run.client, item)
-        except PayloadError as error:
-            # One PR that cannot be stored must not stop this run and every later one.
-            run.result.skipped.append(f"#{item.get('number')}: {error}")
-        else:
-            _history_write(repository, history)
-            run.result.merged_written += history.data.state == PullRequest.State.MERGED
-        run.result.pull_requests_read += 1
-        run.state.pull_requests_done += 1
-    return False
+    def history_write(self, repository, history: _PullRequestHistory) -> bool:
+        _history_write(repository, history)
+        return history.data.state == PullRequest.State.MERGED
 
 
 def _history_fetch(repository: Repository, client: GitHubClient, item: dict):
@@ -251,75 +142,4 @@ def _history_write(repository: Repository, history: _PullRequestHistory) -> None
     commit_data_changed_send(
         organization=repository.organization,
         shas=[*new_shas, *member_shas, pull_request.merge_commit_sha],
-    )
-
-
-def _state_claim(repository: Repository) -> GitHubSyncState:
-    state, _ = GitHubSyncState.objects.get_or_create(
-        repository=repository, defaults={"organization_id": repository.organization_id}
-    )
-    token, now = secrets.token_hex(16), timezone.now()
-    # A conditional UPDATE takes the row lock: of two runs starting at once, one claims it.
-    claimed = (
-        GitHubSyncState.objects.filter(pk=state.pk)
-        .filter(Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now))
-        .update(lease_token=token, lease_expires_at=now + LEASE)
-    )
-    state.refresh_from_db()
-    if not claimed:
-        raise GitHubBackfillBusy(
-            f"another backfill of {repository.full_name} is running "
-            f"(its claim lasts until {state.lease_expires_at:%Y-%m-%d %H:%M} UTC)"
-        )
-    return state
-
-
-def _state_save(state: GitHubSyncState, **fields) -> None:
-    """Saves the fields and renews the run's claim; fails if another run took it over."""
-    fields.setdefault("lease_expires_at", timezone.now() + LEASE)
-    fields.update(
-        pull_requests_done=state.pull_requests_done,
-        pull_requests_estimate=state.pull_requests_estimate,
-        pending_updated_at_mark=state.pending_updated_at_mark,
-        pending_stop_at=state.pending_stop_at,
-    )
-    saved = GitHubSyncState.objects.filter(pk=state.pk, lease_token=state.lease_token).update(
-        **fields
-    )
-    if not saved:
-        raise GitHubBackfillBusy(f"the backfill of {state.repository} was taken over")
-    for key, value in fields.items():
-        setattr(state, key, value)
-
-
-def _state_finish(run: _Run, *, covered_since: datetime | None) -> None:
-    state = run.state
-    mark = state.pending_updated_at_mark or state.updated_at_mark
-    state.pending_updated_at_mark = state.pending_stop_at = None
-    skipped = run.result.skipped
-    _state_save(
-        state,
-        first_page_etag=run.first_page_etag,
-        updated_at_mark=mark,
-        covered_since=covered_since,
-        next_page_url="",
-        last_error=f"skipped {'; '.join(skipped)}"[:2000] if skipped else "",
-        last_synced_at=timezone.now(),
-    )
-
-
-def _state_fail(state: GitHubSyncState, *, error: Exception) -> None:
-    # The cursor stays where the last finished page left it: a re-run resumes there.
-    GitHubSyncState.objects.filter(pk=state.pk).update(last_error=str(error)[:2000])
-
-
-def _waited(state: GitHubSyncState, seconds: float, sleep: Callable[[float], None]) -> None:
-    # A wait for GitHub's rate limit can outlast the claim: renew it for the wait first.
-    _state_save(state, lease_expires_at=timezone.now() + LEASE + timedelta(seconds=seconds))
-    sleep(seconds)
-
-
-def _state_release(state: GitHubSyncState) -> None:
-    GitHubSyncState.objects.filter(pk=state.pk, lease_token=state.lease_token).update(
-        lease_token="", lease_expires_at=None
     )

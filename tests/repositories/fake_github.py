@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-from repositories import github_api
+from repositories import rest_client
 from tests.factories import make_sha
 
 TOKEN = "ghp_fake_token_for_tests"
@@ -292,7 +292,7 @@ class FakeGitHubServer:
 @contextlib.contextmanager
 def served(settings, monkeypatch, fake: FakeGitHub | None = None) -> Iterator[FakeGitHub]:
     """Serves a FakeGitHub as SHIPLOG_GITHUB_API_URL, with no back-off between retries."""
-    monkeypatch.setattr(github_api, "BACKOFF_FACTOR", 0)
+    monkeypatch.setattr(rest_client, "BACKOFF_FACTOR", 0)
     with FakeGitHubServer(fake or FakeGitHub()) as running:
         settings.SHIPLOG_GITHUB_API_URL = running.url
         yield running
