@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MinLengthValidator
 from django.db import models
 from django.db.models.functions import Lower
 
@@ -54,6 +55,14 @@ class Organization(models.Model):
         default=DEFAULT_INCIDENT_WINDOW,
         db_default=DEFAULT_INCIDENT_WINDOW,
         help_text="How long before an incident a deployment of its repository can have caused it.",
+    )
+    # A GitHub issue with this label (any case) is an incident (incidents/github_issues.py).
+    incident_label = models.CharField(
+        max_length=50,
+        default="incident",
+        db_default="incident",
+        validators=[MinLengthValidator(1)],
+        help_text="GitHub issues with this label are incidents: opened starts, closed resolves.",
     )
 
     class Meta:

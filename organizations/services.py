@@ -76,6 +76,15 @@ def github_deployments_set(*, organization: Organization, enabled: bool) -> Orga
     return organization
 
 
+def incident_label_set(*, organization: Organization, label: str) -> Organization:
+    """The GitHub issue label that makes an issue an incident (from the next delivery on;
+    incidents already recorded stay). ValidationError when blank or too long."""
+    field = Organization._meta.get_field("incident_label")
+    organization.incident_label = field.clean(label.strip(), organization)
+    organization.save(update_fields=["incident_label"])
+    return organization
+
+
 @transaction.atomic
 def bot_names_update(*, organization: Organization, bot_names: list[str]) -> Organization:
     """Saves the bot names (they flag authors seen from now on), keeping what counts."""

@@ -17,6 +17,7 @@ from organizations.services import (
     contributors_flag,
     contributors_merge,
     github_deployments_set,
+    incident_label_set,
     organization_counting_update,
     team_create,
     team_member_add,
@@ -89,6 +90,22 @@ def github_deployments_save(request):
     state = "on" if organization.github_deployments_enabled else "off"
     messages.success(request, f"GitHub deployments are {state}.")
     return _back("github-deployments")
+
+
+@require_POST
+@organization_admin_required
+def incident_label_save(request):
+    try:
+        organization = incident_label_set(
+            organization=request.organization, label=request.POST.get("incident_label", "")
+        )
+    except ValidationError as error:
+        messages.error(request, "Incident label: " + " ".join(error.messages))
+        return _back("incident-label")
+    messages.success(
+        request, f"GitHub issues labelled {organization.incident_label!r} are incidents."
+    )
+    return _back("incident-label")
 
 
 @require_POST

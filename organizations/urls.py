@@ -8,6 +8,7 @@ urlpatterns = [
     path("counting/", views.counting_update, name="counting"),
     path("bot-names/", views.bot_names_save, name="bot_names"),
     path("github-deployments/", views.github_deployments_save, name="github_deployments"),
+    path("incident-label/", views.incident_label_save, name="incident_label"),
     path("teams/", views.team_add, name="team_add"),
     path("teams/members/", views.team_member_add_view, name="team_member_add"),
     path(

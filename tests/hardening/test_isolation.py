@@ -537,9 +537,10 @@ def _case_settings_form(name: str, data: dict):
         assert world.member.post(_settings_url(name), data).status_code == 403
         assert world.admin.post(_settings_url(name), data).status_code == 302
         globex = type(world.globex).objects.get(pk=world.globex.pk)
-        assert (globex.counted_environments, globex.bot_names) == (
+        assert (globex.counted_environments, globex.bot_names, globex.incident_label) == (
             world.globex.counted_environments,
             world.globex.bot_names,
+            world.globex.incident_label,
         )
         assert not world.globex.teams.exclude(slug="globex-team").exists()
         _assert_globex_untouched(world)
@@ -718,6 +719,9 @@ CASES = {
     ),
     "settings/github-deployments/ organization_settings:github_deployments": (
         _case_settings_form("github_deployments", {"github_deployments": "on"})
+    ),
+    "settings/incident-label/ organization_settings:incident_label": _case_settings_form(
+        "incident_label", {"incident_label": "acme-outage"}
     ),
     "settings/teams/ organization_settings:team_add": _case_settings_form(
         "team_add", {"name": "Globex Team Two", "organization": "globex"}

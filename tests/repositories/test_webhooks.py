@@ -115,7 +115,7 @@ def test_ping_is_answered_and_stored(client, webhook):
 
 
 def test_other_events_are_stored_and_ignored_with_202(client, webhook):
-    response = deliver(client, webhook, "issues", {"action": "opened", "issue": {}})
+    response = deliver(client, webhook, "star", {"action": "created", "starred_at": None})
 
     assert response.status_code == 202
     assert WebhookDelivery.objects.get().status == WebhookDelivery.Status.IGNORED
