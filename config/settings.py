@@ -164,6 +164,8 @@ SHIPLOG_CONCURRENT_QUERIES = env_bool("SHIPLOG_CONCURRENT_QUERIES", True)
 
 # GitHub's REST API root: GitHub Enterprise Server's is https://HOST/api/v3.
 SHIPLOG_GITHUB_API_URL = os.environ.get("SHIPLOG_GITHUB_API_URL", "https://api.github.com")
+# GitLab's web root (gitlab.com or a self-managed GitLab); its REST API is ROOT/api/v4.
+SHIPLOG_GITLAB_URL = os.environ.get("SHIPLOG_GITLAB_URL", "https://gitlab.com").rstrip("/")
 # How often the background worker syncs each tracked repository (a divisor of 60).
 SHIPLOG_GITHUB_SYNC_MINUTES = env_int("SHIPLOG_GITHUB_SYNC_MINUTES", 15)
 if not 1 <= SHIPLOG_GITHUB_SYNC_MINUTES <= 60:

@@ -10,26 +10,22 @@ answered 304).
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
-
-from django.db import transaction
 
 from organizations.models import Organization
 from repositories import github_rest
 from repositories.github_api import GitHubClient, GitHubNotFound
-from repositories.history_backfill import BackfillBusy, BackfillResult, backfill_run
+from repositories.history_backfill import (
+    BackfillBusy,
+    BackfillResult,
+    PullRequestHistory,
+    backfill_run,
+    pull_request_history_write,
+)
 from repositories.models import PullRequest, Repository
 from repositories.services import (
-    CommitData,
     PullRequestData,
-    PullRequestReviewData,
-    commit_data_changed_send,
     commit_ids_by_sha,
-    commits_upsert,
-    pull_request_commits_add,
-    pull_request_reviews_record,
-    pull_request_upsert,
     repository_ensure,
 )
 
@@ -37,15 +33,6 @@ PER_PAGE = 100
 # Its callers' names for the shared machinery's.
 GitHubBackfillBusy = BackfillBusy
 __all__ = ["BackfillResult", "GitHubBackfillBusy", "github_backfill_run"]
-
-
-@dataclass(frozen=True)
-class _PullRequestHistory:
-    data: PullRequestData
-    reviews: list[PullRequestReviewData]
-    commits: list[CommitData]
-    # The merge (or squash) commit when it is not one of the PR's commits and is unknown.
-    landing: list[CommitData]
 
 
 def github_backfill_run(
@@ -83,26 +70,25 @@ class GitHubHistory:
     def updated_at(self, item: dict) -> datetime:
         return github_rest.pull_request_updated_at(item)
 
-    def history_fetch(self, repository, client, item) -> _PullRequestHistory:
+    def history_fetch(self, repository, client, item) -> PullRequestHistory:
         return _history_fetch(repository, client, item)
 
-    def history_write(self, repository, history: _PullRequestHistory) -> bool:
-        _history_write(repository, history)
-        return history.data.state == PullRequest.State.MERGED
+    def history_write(self, repository, history: PullRequestHistory) -> bool:
+        return pull_request_history_write(repository=repository, history=history)
 
 
 def _history_fetch(repository: Repository, client: GitHubClient, item: dict):
     """Everything about one PR, read before anything is written."""
     data = github_rest.pull_request_from_rest(full_name=repository.full_name, item=item)
     if data.state != PullRequest.State.MERGED:
-        return _PullRequestHistory(data=data, reviews=[], commits=[], landing=[])
+        return PullRequestHistory(data=data, reviews=[], commits=[], landing=[])
     base = f"/repos/{repository.full_name}/pulls/{data.number}"
     reviews = client.all(client.url(f"{base}/reviews", per_page=PER_PAGE))
     commits = [
         github_rest.commit_from_rest(commit)
         for commit in client.all(client.url(f"{base}/commits", per_page=PER_PAGE))
     ]
-    return _PullRequestHistory(
+    return PullRequestHistory(
         data=data,
         reviews=[github_rest.review_from_rest(review) for review in reviews],
         commits=commits,
@@ -123,23 +109,3 @@ def _landing_commit_fetch(repository, client, data: PullRequestData, commits) ->
         return [github_rest.commit_from_rest(client.get(url))]
     except GitHubNotFound:
         return []
-
-
-@transaction.atomic
-def _history_write(repository: Repository, history: _PullRequestHistory) -> None:
-    pull_request = pull_request_upsert(repository=repository, data=history.data)
-    if history.data.state != PullRequest.State.MERGED:
-        return
-    new_shas = commits_upsert(repository=repository, commits=history.commits + history.landing)
-    member_shas = [commit.sha for commit in history.commits]
-    commit_ids = commit_ids_by_sha(repository=repository, shas=member_shas)
-    pull_request_commits_add(
-        organization_id=repository.organization_id,
-        memberships=[(pull_request.pk, commit_id) for commit_id in commit_ids.values()],
-    )
-    pull_request_reviews_record(pull_request=pull_request, reviews=history.reviews)
-    # The one linking path relinks the deployments carrying any of these, whichever came first.
-    commit_data_changed_send(
-        organization=repository.organization,
-        shas=[*new_shas, *member_shas, pull_request.merge_commit_sha],
-    )

@@ -125,10 +125,12 @@ def github_repository_untrack(*, organization: Organization, repository_id: int)
 
 
 def tracked_repository_ids() -> list[int]:
-    """Every tracked repository of an organization that has a token stored."""
+    """Every tracked GitHub repository of an organization that has a token stored."""
     return list(
         GitHubSyncState.objects.filter(
-            tracked=True, organization__github_api_token__isnull=False
+            tracked=True,
+            organization__github_api_token__isnull=False,
+            repository__host=Repository.Host.GITHUB,
         ).values_list("repository_id", flat=True)
     )
 

@@ -153,7 +153,8 @@ def project_parse(payload: dict) -> Project:
     return Project(full_name=full_name, host=CodeHost(kind=Repository.Host.GITLAB, url=root))
 
 
-def _user(payload: dict, path: str) -> AuthorIdentity:
+def user_parse(payload: dict, path: str) -> AuthorIdentity:
+    """A GitLab user object (a hook's `user`, an API item's `author`)."""
     field(payload, path, dict, required=False)
     email = text(payload, f"{path}.email", column_length(Commit, "author_email"))
     return AuthorIdentity(
@@ -213,7 +214,10 @@ def merge_request_parse(
         merged_at = merged_at or (updated_at if merged_now else None)
     merge_sha = _optional_sha(payload, f"{path}.merge_commit_sha")
     squash_sha = _optional_sha(payload, f"{path}.squash_commit_sha")
-    head_sha = _optional_sha(payload, f"{path}.last_commit.id")
+    # A hook names the head last_commit.id, the API `sha`.
+    head_sha = _optional_sha(payload, f"{path}.last_commit.id") or _optional_sha(
+        payload, f"{path}.sha"
+    )
     landing = ""
     if state == PullRequest.State.MERGED:
         landing = landing_commit(
@@ -260,7 +264,7 @@ def action_of(payload: dict) -> str:
 
 def merge_request_hook_parse(payload: dict) -> tuple[MergeRequestData, ReviewData | None]:
     """A Merge Request Hook; an approval is also a review, by the acting user."""
-    user = _user(payload, "user")
+    user = user_parse(payload, "user")
     by_author = _is_author(payload, "user", "object_attributes.author_id")
     action = action_of(payload)
     merge_request = merge_request_parse(
@@ -283,7 +287,7 @@ def note_hook_parse(payload: dict) -> NoteData:
     system = bool(field(payload, "object_attributes.system", bool, required=False))
     if noteable_type != "MergeRequest" or not note_counts_as_review(note=note, system=system):
         return NoteData(project=project, noteable_type=noteable_type, review=None)
-    user = _user(payload, "user")
+    user = user_parse(payload, "user")
     by_author = _is_author(payload, "user", "merge_request.author_id")
     merge_request = merge_request_parse(
         payload,

@@ -18,12 +18,25 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from repositories.models import GitHubSyncState, Repository
+from repositories.models import GitHubSyncState, PullRequest, Repository
 from repositories.payload_fields import PayloadError
 from repositories.rest_client import ApiError, Page, RestClient
+from repositories.services import (
+    CommitData,
+    PullRequestData,
+    PullRequestReviewData,
+    commit_data_changed_send,
+    commit_ids_by_sha,
+    commits_upsert,
+    pull_request_commits_add,
+    pull_request_merge_commit_correct,
+    pull_request_reviews_record,
+    pull_request_upsert,
+)
 
 # How long a run holds its repository without renewing (each page, each rate-limit wait).
 LEASE = timedelta(minutes=15)
@@ -45,6 +58,48 @@ class HistorySource(Protocol):
     def history_fetch(self, repository: Repository, client: RestClient, item: dict): ...
 
     def history_write(self, repository: Repository, history) -> bool: ...
+
+
+@dataclass(frozen=True)
+class PullRequestHistory:
+    """One PR as a host's API told it, read before anything is written."""
+
+    data: PullRequestData
+    reviews: list[PullRequestReviewData]
+    commits: list[CommitData]
+    # The merge (or squash) commit when it is not one of the PR's commits and is unknown.
+    landing: list[CommitData]
+    # Other commits that landed the PR (GitLab's squash commit beside its merge commit).
+    landing_members: tuple[str, ...] = ()
+    # The host's merge commit replaces a stand-in recorded before (GitLab's hooks name the
+    # head of a squashed fast-forward merge; its API the squash commit).
+    merge_commit_corrects: bool = False
+
+
+@transaction.atomic
+def pull_request_history_write(*, repository: Repository, history: PullRequestHistory) -> bool:
+    """Writes one PR's history through the services, in one transaction; True when merged."""
+    pull_request = pull_request_upsert(repository=repository, data=history.data)
+    if history.data.state != PullRequest.State.MERGED:
+        return False
+    if history.merge_commit_corrects:
+        pull_request_merge_commit_correct(
+            pull_request=pull_request, merge_commit_sha=history.data.merge_commit_sha
+        )
+    new_shas = commits_upsert(repository=repository, commits=history.commits + history.landing)
+    member_shas = [commit.sha for commit in history.commits] + list(history.landing_members)
+    commit_ids = commit_ids_by_sha(repository=repository, shas=member_shas)
+    pull_request_commits_add(
+        organization_id=repository.organization_id,
+        memberships=[(pull_request.pk, commit_id) for commit_id in commit_ids.values()],
+    )
+    pull_request_reviews_record(pull_request=pull_request, reviews=history.reviews)
+    # The one linking path relinks the deployments carrying any of these, whichever came first.
+    commit_data_changed_send(
+        organization=repository.organization,
+        shas=[*new_shas, *member_shas, pull_request.merge_commit_sha],
+    )
+    return True
 
 
 @dataclass

@@ -347,4 +347,8 @@ class PullRequestCommit(models.Model):
         return f"{self.commit_id} in {self.pullrequest_id}"
 
 
-from repositories.sync_models import GitHubApiToken, GitHubSyncState  # noqa: E402, F401
+from repositories.sync_models import (  # noqa: E402, F401
+    GitHubApiToken,
+    GitHubSyncState,
+    GitLabApiToken,
+)

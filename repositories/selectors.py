@@ -65,9 +65,11 @@ def login_is_marked_bot(*, organization: Organization, login: str) -> bool:
 
 
 def github_sync_states(*, organization: Organization) -> QuerySet[GitHubSyncState]:
-    """Where each repository's GitHub history backfill stands, for the card."""
+    """Where each GitHub repository's history backfill stands, for the card."""
     return (
-        GitHubSyncState.objects.filter(organization=organization)
+        GitHubSyncState.objects.filter(
+            organization=organization, repository__host=Repository.Host.GITHUB
+        )
         .select_related("repository")
         .order_by("repository__full_name")
     )

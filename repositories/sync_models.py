@@ -1,5 +1,5 @@
-"""The GitHub API token an organization stored, and where each repository's backfill stands
-(so a crashed run resumes)."""
+"""The GitHub and GitLab API tokens an organization stored, and where each repository's
+backfill stands (so a crashed run resumes)."""
 
 from django.conf import settings
 from django.db import models
@@ -33,9 +33,35 @@ class GitHubApiToken(models.Model):
         return f"GitHub token of {self.organization} (as {self.login})"
 
 
+class GitLabApiToken(models.Model):
+    """The token GitLab's backfill reads with (PRIVATE-TOKEN), encrypted at rest."""
+
+    organization = models.OneToOneField(
+        Organization, on_delete=models.CASCADE, related_name="gitlab_api_token"
+    )
+    token = EncryptedTextField()
+    # The GitLab account the token acts as (GET /user).
+    username = models.CharField(max_length=255)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "GitLab API token"
+
+    def __str__(self) -> str:
+        return f"GitLab token of {self.organization} (as {self.username})"
+
+
 class GitHubSyncState(models.Model):
-    """One row per repository. `next_page_url` is set while a run is under way (the page to
-    fetch next); the ETag and the high-water mark describe the last finished run."""
+    """One row per repository, GitHub's or GitLab's (history_backfill's cursor: the name
+    predates GitLab). `next_page_url` is set while a run is under way (the page to fetch
+    next); the ETag and the high-water mark describe the last finished run."""
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     repository = models.OneToOneField(
