@@ -11,6 +11,7 @@ import hmac
 import json
 from dataclasses import dataclass
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.test import override_settings
@@ -28,6 +29,7 @@ from incidents.services import (
 )
 from organizations.models import Contributor
 from organizations.selectors import SESSION_KEY
+from repositories import rest_client
 from repositories.gitlab_connection import gitlab_webhook_connect
 from repositories.models import (
     GitHubApiToken,
@@ -275,8 +277,10 @@ def case_github_disconnect(world: World):
     _assert_globex_untouched(world)
 
 
-# No test reaches the internet: GitHub is an address that refuses connections.
-github_unreachable = override_settings(SHIPLOG_GITHUB_API_URL="http://127.0.0.1:9")
+# No test reaches the internet: GitHub is an address that refuses connections, at once.
+def github_unreachable(case):
+    case = override_settings(SHIPLOG_GITHUB_API_URL="http://127.0.0.1:9")(case)
+    return mock.patch.object(rest_client, "BACKOFF_FACTOR", 0)(case)
 
 
 def _globex_github_history(world: World) -> GitHubSyncState:
