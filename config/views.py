@@ -9,6 +9,8 @@ from repositories.selectors import (
     github_api_token_for,
     github_sync_states,
     github_webhook_for_organization,
+    gitlab_api_token_for,
+    gitlab_sync_states,
     gitlab_webhook_for_organization,
 )
 from tokens.selectors import deployments_api_token
@@ -24,6 +26,8 @@ def integrations(request):
         "github_api_token": github_api_token_for(organization=request.organization),
         "github_sync_minutes": settings.SHIPLOG_GITHUB_SYNC_MINUTES,
         "gitlab_webhook": gitlab_webhook_for_organization(organization=request.organization),
+        "gitlab_syncs": gitlab_sync_states(organization=request.organization),
+        "gitlab_api_token": gitlab_api_token_for(organization=request.organization),
         "pagerduty_webhook": pagerduty_webhook_for_organization(organization=request.organization),
     }
     return render(request, "integrations/index.html", context)

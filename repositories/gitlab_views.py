@@ -15,8 +15,16 @@ from repositories.gitlab_connection import (
     gitlab_webhook_disconnect,
     gitlab_webhook_regenerate_secret,
 )
+from repositories.gitlab_sync import (
+    GitLabProjectInvalid,
+    gitlab_project_track,
+    gitlab_project_untrack,
+    gitlab_token_connect,
+    gitlab_token_disconnect,
+)
 from repositories.gitlab_webhooks import delivery_id_of, gitlab_delivery_receive
 from repositories.payload_fields import PayloadError
+from repositories.rest_client import ApiError, TokenRefused
 from repositories.selectors import gitlab_webhook_for_organization, gitlab_webhook_for_path_token
 from repositories.views import body_within_limit
 
@@ -115,3 +123,60 @@ def gitlab_disconnect(request):
             request, "GitLab disconnected: its webhook URL no longer accepts deliveries."
         )
     return redirect("integrations")
+
+
+def _card() -> HttpResponse:
+    return redirect(f"{reverse('integrations')}#gitlab-card")
+
+
+@never_cache
+@require_POST
+@organization_admin_required
+@management_throttled("gitlab-token")
+def gitlab_token_save(request):
+    try:
+        stored = gitlab_token_connect(
+            organization=request.organization,
+            token=request.POST.get("token", ""),
+            created_by=request.user,
+        )
+    except TokenRefused as error:
+        messages.error(request, f"GitLab refused the token, so nothing was stored: {error}")
+    except ApiError as error:
+        messages.error(request, f"Shiplog could not check the token with GitLab: {error}")
+    else:
+        messages.success(request, f"Token saved: Shiplog reads GitLab as @{stored.username}.")
+    return _card()
+
+
+@require_POST
+@organization_admin_required
+def gitlab_token_remove(request):
+    gitlab_token_disconnect(organization=request.organization)
+    messages.success(request, "GitLab token deleted: tracked projects stop syncing.")
+    return _card()
+
+
+@require_POST
+@organization_admin_required
+@management_throttled("gitlab-token")
+def gitlab_project_track_view(request):
+    try:
+        repository = gitlab_project_track(
+            organization=request.organization, full_name=request.POST.get("project", "")
+        )
+    except GitLabProjectInvalid as error:
+        messages.error(request, f"Nothing tracked: the project {error}.")
+    else:
+        messages.success(
+            request, f"Tracking {repository.full_name}: its history is read in the background."
+        )
+    return _card()
+
+
+@require_POST
+@organization_admin_required
+def gitlab_project_stop(request, repository_id: int):
+    if gitlab_project_untrack(organization=request.organization, repository_id=repository_id):
+        messages.success(request, "Stopped tracking; the history already read stays.")
+    return _card()

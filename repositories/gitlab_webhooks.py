@@ -124,9 +124,14 @@ def _push_apply(organization, data: gitlab.PushData, delivery: WebhookDelivery) 
     if beyond <= 0:
         return applied
     # GitLab carries the newest 20 commits of a push; the others come from its API.
+    from repositories.gitlab_sync import push_fetch_queue  # it imports this module
+
+    if push_fetch_queue(delivery=delivery):
+        later = "are read from GitLab's API by the worker"
+    else:
+        later = "were not read (no GitLab API token stored: gitlab_backfill reads an MR's)"
     detail = (
-        f"{applied.detail}; {beyond} older commits of this push are not in the hook and were "
-        "not read (no GitLab API token stored: gitlab_backfill reads them with the MRs)"
+        f"{applied.detail}; {beyond} older commits of this push are not in the hook and {later}"
     )
     return Applied(detail=detail, repository=repository, ref=applied.ref)
 

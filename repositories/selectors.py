@@ -2,7 +2,7 @@ from django.db.models import Count, Max, QuerySet
 
 from organizations.models import ContributorIdentity, Organization
 from repositories.models import GitHubWebhook, GitLabWebhook, Repository, WebhookDelivery
-from repositories.sync_models import GitHubApiToken, GitHubSyncState
+from repositories.sync_models import GitHubApiToken, GitHubSyncState, GitLabApiToken
 
 
 def gitlab_webhook_for_path_token(*, path_token: str) -> GitLabWebhook | None:
@@ -79,6 +79,27 @@ def github_api_token_for(*, organization: Organization) -> GitHubApiToken | None
     """The stored token's facts for the card (the token itself is never rendered)."""
     return (
         GitHubApiToken.objects.filter(organization=organization)
+        .select_related("created_by")
+        .defer("token")
+        .first()
+    )
+
+
+def gitlab_sync_states(*, organization: Organization) -> QuerySet[GitHubSyncState]:
+    """Where each GitLab project's history backfill stands, for the card."""
+    return (
+        GitHubSyncState.objects.filter(
+            organization=organization, repository__host=Repository.Host.GITLAB
+        )
+        .select_related("repository")
+        .order_by("repository__full_name")
+    )
+
+
+def gitlab_api_token_for(*, organization: Organization) -> GitLabApiToken | None:
+    """The stored token's facts for the card (the token itself is never rendered)."""
+    return (
+        GitLabApiToken.objects.filter(organization=organization)
         .select_related("created_by")
         .defer("token")
         .first()

@@ -15,6 +15,11 @@ from procrastinate.exceptions import AlreadyEnqueued
 
 from repositories.github_api import GitHubApiError
 from repositories.github_connection import github_tracked_sync_run, tracked_repository_ids
+from repositories.gitlab_sync import (
+    gitlab_push_commits_fetch,
+    gitlab_tracked_repository_ids,
+    gitlab_tracked_sync_run,
+)
 
 QUEUE = "github"
 # GitHub down or rate limited past the client's own waits: try again after 5 s, 25 s, 2 min
@@ -42,12 +47,27 @@ def github_repository_sync(repository_id: int) -> None:
     github_tracked_sync_run(repository_id=repository_id)
 
 
+@app.task(name="gitlab_project_sync", queue=QUEUE, retry=RETRY)
+@_closing_connections
+def gitlab_project_sync(repository_id: int) -> None:
+    gitlab_tracked_sync_run(repository_id=repository_id)
+
+
+@app.task(name="gitlab_push_fetch", queue=QUEUE, retry=RETRY)
+@_closing_connections
+def gitlab_push_fetch(delivery_id: int) -> None:
+    gitlab_push_commits_fetch(delivery_id=delivery_id)
+
+
 @app.periodic(cron=f"*/{settings.SHIPLOG_GITHUB_SYNC_MINUTES} * * * *", periodic_id="github")
 @app.task(name="github_tracked_sync", queue=QUEUE, queueing_lock="github_tracked_sync")
 @_closing_connections
 def github_tracked_sync(timestamp: int) -> None:
+    """Queues the sync of every tracked repository, GitHub's and GitLab's."""
     for repository_id in tracked_repository_ids():
         github_sync_defer(repository_id=repository_id)
+    for repository_id in gitlab_tracked_repository_ids():
+        gitlab_sync_defer(repository_id=repository_id)
 
 
 @app.periodic(cron="*/10 * * * *", periodic_id="stalled")
@@ -67,6 +87,19 @@ def github_sync_defer(*, repository_id: int) -> bool:
         # A savepoint: the refused insert must not abort the caller's transaction.
         with transaction.atomic():
             github_repository_sync.configure(lock=lock, queueing_lock=lock).defer(
+                repository_id=repository_id
+            )
+    except AlreadyEnqueued:
+        return False
+    return True
+
+
+def gitlab_sync_defer(*, repository_id: int) -> bool:
+    """Queues a sync of the GitLab project unless one is waiting already; False then."""
+    lock = f"gitlab_project_sync:{repository_id}"
+    try:
+        with transaction.atomic():
+            gitlab_project_sync.configure(lock=lock, queueing_lock=lock).defer(
                 repository_id=repository_id
             )
     except AlreadyEnqueued:

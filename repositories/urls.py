@@ -21,6 +21,22 @@ urlpatterns = [
     path(
         "integrations/gitlab/disconnect/", gitlab_views.gitlab_disconnect, name="gitlab_disconnect"
     ),
+    path("integrations/gitlab/token/", gitlab_views.gitlab_token_save, name="gitlab_token"),
+    path(
+        "integrations/gitlab/token/remove/",
+        gitlab_views.gitlab_token_remove,
+        name="gitlab_token_remove",
+    ),
+    path(
+        "integrations/gitlab/projects/",
+        gitlab_views.gitlab_project_track_view,
+        name="gitlab_projects",
+    ),
+    path(
+        "integrations/gitlab/projects/<int:repository_id>/stop/",
+        gitlab_views.gitlab_project_stop,
+        name="gitlab_project_stop",
+    ),
     path(
         "integrations/github/token/remove/",
         history_views.github_token_remove,

@@ -35,6 +35,7 @@ from repositories.models import (
     GitHubApiToken,
     GitHubSyncState,
     GitHubWebhook,
+    GitLabApiToken,
     GitLabWebhook,
     WebhookDelivery,
 )
@@ -468,6 +469,57 @@ def _case_gitlab_action(name: str, data: dict):
     return case
 
 
+def _globex_gitlab_history(world: World) -> GitHubSyncState:
+    """globex reads GitLab with its own token and tracks its project; acme has none."""
+    GitLabApiToken.objects.create(organization=world.globex, token="glpat-globex", username="wc")
+    return GitHubSyncState.objects.create(
+        organization=world.globex, repository=world.globex_repository, tracked=True
+    )
+
+
+def _assert_globex_gitlab_untouched(world: World, state: GitHubSyncState):
+    assert GitLabApiToken.objects.get(organization=world.globex).token == "glpat-globex"
+    assert GitHubSyncState.objects.get(pk=state.pk).tracked
+    _assert_globex_untouched(world)
+
+
+def case_gitlab_token(world: World):
+    state = _globex_gitlab_history(world)
+    assert world.member.post(reverse("gitlab_token"), {"token": "x"}).status_code == 403
+    # An empty token is refused before GitLab is asked: no test reaches the internet.
+    response = world.admin.post(reverse("gitlab_token"), {"token": " "}, follow=True)
+    assert "GitLab refused the token" in _body(response)
+    _assert_no_marker(response)
+    assert not GitLabApiToken.objects.filter(organization=world.acme).exists()
+    _assert_globex_gitlab_untouched(world, state)
+
+
+def case_gitlab_token_remove(world: World):
+    state = _globex_gitlab_history(world)
+    assert world.member.post(reverse("gitlab_token_remove")).status_code == 403
+    assert world.admin.post(reverse("gitlab_token_remove")).status_code == 302
+    _assert_globex_gitlab_untouched(world, state)
+
+
+def case_gitlab_projects(world: World):
+    state = _globex_gitlab_history(world)
+    project = {"project": world.globex_repository.full_name}
+    assert world.member.post(reverse("gitlab_projects"), project).status_code == 403
+    # The same path names acme's own repository: globex's is never reached.
+    assert world.admin.post(reverse("gitlab_projects"), project).status_code == 302
+    tracked = GitHubSyncState.objects.get(organization=world.acme)
+    assert tracked.repository.organization == world.acme
+    _assert_globex_gitlab_untouched(world, state)
+
+
+def case_gitlab_project_stop(world: World):
+    state = _globex_gitlab_history(world)
+    stop = reverse("gitlab_project_stop", args=[world.globex_repository.pk])
+    assert world.member.post(stop).status_code == 403
+    assert world.admin.post(stop).status_code == 302
+    _assert_globex_gitlab_untouched(world, state)
+
+
 def _without_globex(world: World, read) -> tuple:
     """What acme reads, before and after globex and all its rows are deleted."""
     before = read()
@@ -708,6 +760,12 @@ CASES = {
     ),
     "integrations/gitlab/disconnect/ gitlab_disconnect": _case_gitlab_action(
         "gitlab_disconnect", {}
+    ),
+    "integrations/gitlab/token/ gitlab_token": case_gitlab_token,
+    "integrations/gitlab/token/remove/ gitlab_token_remove": case_gitlab_token_remove,
+    "integrations/gitlab/projects/ gitlab_projects": case_gitlab_projects,
+    "integrations/gitlab/projects/<int:repository_id>/stop/ gitlab_project_stop": (
+        case_gitlab_project_stop
     ),
     "metrics/deployments.csv metrics_deployments_csv": _case_csv("metrics_deployments_csv"),
     "metrics/pull-requests.csv metrics_pull_requests_csv": _case_csv("metrics_pull_requests_csv"),

@@ -191,6 +191,8 @@ class FakeGitLab:
     notes: dict = field(default_factory=dict)
     commits: dict = field(default_factory=dict)
     single_commits: dict = field(default_factory=dict)
+    # GET /projects/:id/repository/commits?ref_name=…: the commits of a ref or a range.
+    branch_commits: dict = field(default_factory=dict)
     faults: list = field(default_factory=list)
     requests: list = field(default_factory=list)
     rate_limit_remaining: int = 1999
@@ -218,6 +220,8 @@ class FakeGitLab:
     def _route(self, path: str):
         parts = urlsplit(path)
         query = {key: values[0] for key, values in parse_qs(parts.query).items()}
+        if parts.path == "/api/v4/user":
+            return 200, {}, {**ADA, "bio": "", "public_email": None}
         prefix = f"/api/v4/projects/{quote(self.full_name, safe='')}"
         if not parts.path.startswith(prefix + "/"):
             return 404, {}, {"message": "404 Project Not Found"}
@@ -230,6 +234,8 @@ class FakeGitLab:
             return self._paginated(parts.path, query, store.get(int(rest[1]), []))
         if rest[:2] == ["repository", "commits"] and rest[2:] and rest[2] in self.single_commits:
             return 200, {}, self.single_commits[rest[2]]
+        if rest == ["repository", "commits"] and query.get("ref_name") in self.branch_commits:
+            return self._paginated(parts.path, query, self.branch_commits[query["ref_name"]])
         return 404, {}, {"message": "404 Not found"}
 
     def _paginated(self, path: str, query: dict, items: list):
