@@ -6,6 +6,7 @@ worker's jobs run)."""
 import logging
 import re
 
+from django.conf import settings
 from django.db import transaction
 
 from organizations.models import Organization
@@ -68,8 +69,7 @@ def gitlab_project_track(*, organization: Organization, full_name: str) -> Repos
     full_name = full_name.strip().strip("/")
     if not _FULL_NAME.match(full_name):
         raise GitLabProjectInvalid(f"{full_name!r} {REPOSITORY_FULL_NAME_MESSAGE}")
-    url = GitLabClient(token="").web_url
-    host = CodeHost(kind=Repository.Host.GITLAB, url=url)
+    host = CodeHost(kind=Repository.Host.GITLAB, url=settings.SHIPLOG_GITLAB_URL)
     repository = repository_ensure(organization=organization, full_name=full_name, host=host)
     GitHubSyncState.objects.update_or_create(
         repository=repository, defaults={"organization_id": organization.pk, "tracked": True}
@@ -109,11 +109,9 @@ def gitlab_tracked_sync_run(*, repository_id: int) -> BackfillResult | None:
     repository = state.repository
     try:
         token = gitlab_token_for(repository.organization)
+        # The stored token goes to SHIPLOG_GITLAB_URL only, never to a host a payload named.
         result = gitlab_backfill_run(
-            organization=repository.organization,
-            full_name=repository.full_name,
-            token=token,
-            web_url=repository.host_url,
+            organization=repository.organization, full_name=repository.full_name, token=token
         )
     except GitLabTokenMissing as error:
         GitHubSyncState.objects.filter(pk=state.pk).update(last_error=str(error))
@@ -144,7 +142,13 @@ def gitlab_push_commits_fetch(*, delivery_id: int) -> str:
         token = gitlab_token_for(delivery.organization)
     except GitLabTokenMissing:
         return _push_detail(delivery, "no GitLab token is stored: the older commits stay unread")
-    client = GitLabClient(token=token, web_url=data.project.host.url)
+    client = GitLabClient(token=token)
+    # The stored token goes to SHIPLOG_GITLAB_URL only, never to a host a payload named.
+    if data.project.host.url != client.web_url:
+        detail = (
+            f"{data.project.host.url} is not SHIPLOG_GITLAB_URL: its older commits stay unread"
+        )
+        return _push_detail(delivery, detail)
     commits = _pushed_commits(client, data, payload)
     repository = repository_ensure(
         organization=delivery.organization,

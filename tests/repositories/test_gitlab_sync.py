@@ -124,3 +124,17 @@ def test_a_push_of_more_than_20_commits_has_the_rest_read_by_the_worker(
 
     assert set(Commit.objects.values_list("sha", flat=True)) == set(shas)
     assert WebhookDelivery.objects.get().detail.startswith("read from GitLab's API: 5 new")
+
+
+def test_the_stored_token_is_never_sent_to_a_host_a_payload_names(
+    client, organization, gitlab, connected, run_worker
+):
+    webhook, _ = gitlab_webhook_connect(organization=organization)
+    commits = [gitlab_payloads.push_commit(make_sha(i)) for i in range(20)]
+    payload = gitlab_payloads.push(commits, total_commits_count=21, host="http://127.0.0.1:9")
+
+    deliver(client, webhook, "Push Hook", payload)
+    run_worker()
+
+    assert "is not SHIPLOG_GITLAB_URL" in WebhookDelivery.objects.get().detail
+    assert Commit.objects.count() == 20

@@ -1,3 +1,4 @@
+import re
 import sys
 import time
 
@@ -6,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from organizations.models import Organization
 from repositories.gitlab_backfill import gitlab_backfill_run, gitlab_token_for
 from repositories.management.commands.import_git import _since
-from repositories.models import REPOSITORY_FULL_NAME_MESSAGE
+from repositories.models import REPOSITORY_FULL_NAME, REPOSITORY_FULL_NAME_MESSAGE
 from repositories.rest_client import ApiError
 
 
@@ -22,7 +23,7 @@ class Command(BaseCommand):
         organization = Organization.objects.filter(slug=org).first()
         if organization is None:
             raise CommandError(f"No organization with slug {org!r}.")
-        if "/" not in project.strip("/") or not all(project.split("/")):
+        if not re.match(REPOSITORY_FULL_NAME, project):
             raise CommandError(f"--project {project!r} {REPOSITORY_FULL_NAME_MESSAGE}.")
         started = time.perf_counter()
         try:
