@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 from django.core.management import CommandError, call_command
+from rest_framework.test import APIClient
 
 from deployments.models import DeploymentPullRequest
 from deployments.recording import deployment_record
@@ -15,6 +16,7 @@ from repositories.models import GitHubSyncState, PullRequest, Repository
 from repositories.rest_client import ApiError, TokenRefused
 from tests.repositories import fake_gitlab
 from tests.repositories.fake_gitlab import ADA, BOB, TOKEN, Fault, add_merged, at, note
+from tokens.services import token_generate
 
 PATH = "platform/payments/checkout"
 
@@ -262,3 +264,33 @@ def test_the_command_explains_what_is_wrong(organization, gitlab, monkeypatch, a
 
     with pytest.raises(CommandError, match=message):
         call_command("gitlab_backfill", *args)
+
+
+def test_a_backfilled_mrs_lead_time_parts_are_in_the_pull_requests_api(organization, gitlab, run):
+    """Commits Nov 1 12:00 and Nov 2, opened Nov 3 12:00, approved Nov 4 12:00 (Bob's
+    system note), merged Nov 5 10:00, deployed Nov 5 12:00: coding 2 days (172800 s),
+    review wait 1 day (86400 s), editing 22 hours (79200 s), deploy 2 hours (7200 s),
+    lead time 345600 s (4 days)."""
+    approval = note("approved this merge request", author=BOB, created_at=at(4))
+    shas = add_merged(gitlab, 1, updated_day=5, notes=[approval], created_at=at(3))
+    run(organization)
+    deployment_record(
+        organization=organization,
+        request_id="ci-1",
+        raw_body="{}",
+        shas=[shas["merge"]],
+        environment_name="production",
+        deployed_at=datetime(2026, 11, 5, 12, tzinfo=UTC),
+    )
+    _, plaintext = token_generate(organization=organization, scopes=["metrics:read"])
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {plaintext}")
+
+    [result] = api.get("/api/v1/pull-requests", {"repository": PATH}).json()["results"]
+
+    assert (result["number"], result["authorLogin"]) == (1, "ada")
+    assert result["codingSeconds"] == 172800
+    assert result["reviewWaitSeconds"] == 86400
+    assert result["editingSeconds"] == 79200
+    assert result["deploySeconds"] == 7200
+    assert result["leadTimeSeconds"] == 345600
