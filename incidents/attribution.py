@@ -105,3 +105,25 @@ def _pin(incident: Incident, deployment: Deployment | None) -> Incident:
     incident.attribution_pinned = True
     incident.save(update_fields=["attributed_deployment", "attribution", "attribution_pinned"])
     return incident
+
+
+def attribution_reason(incident: Incident, *, window: timedelta) -> str:
+    """Why the incident is attributed as it is, in a sentence for its row (the rule above
+    read back; `window`: the organization's incident_attribution_window)."""
+    if incident.attribution_pinned:
+        if incident.attributed_deployment_id is None:
+            return "Detached by an admin"
+        return "Attributed by an admin"
+    sha = incident.deployment_sha[:12]
+    if incident.attributed_deployment_id is not None:
+        if incident.attribution == Incident.Attribution.EXPLICIT:
+            return f"The latest counted deployment carrying {sha} before it started"
+        days = window.days
+        return f"The latest counted deployment of its repository in the {days} days before it"
+    if sha:
+        return f"No counted deployment carrying {sha} before it started"
+    if incident.repository_id is None:
+        if incident.repository_name:
+            return f"Unknown repository {incident.repository_name}"
+        return "No repository or deployment SHA given"
+    return f"No counted deployment of its repository in the {window.days} days before it"

@@ -29,6 +29,7 @@ from metrics.selectors.deployments import (
     deployment_counts,
     recovery_times,
 )
+from metrics.selectors.failures import incident_counts
 from metrics.selectors.pull_requests import (
     LEAD_TIME_SPANS,
     lead_time_summaries,
@@ -37,47 +38,10 @@ from metrics.selectors.pull_requests import (
 from metrics.selectors.status import ORGANIZATION_LINE, Status
 from metrics.selectors.teams import team_people_count
 
-HOUR = 3600.0
-DAY = 24 * HOUR
-WEEK = 7 * DAY
-MONTH = 30 * DAY
-
-# DORA performance levels from the 2023 Accelerate State of DevOps report, as bounds.
-# Read top-down: the first band whose bound the value meets is the band.
-#   deployment frequency, deployments per week (higher is better):
-#     elite = on demand, at least daily (>= 7); high = at least weekly (>= 1);
-#     medium = at least monthly (>= 12/52); low = less often.
-#   change lead time, failed-deployment recovery time, seconds (lower is better):
-#     lead time: elite < 1 day, high < 1 week, medium < 1 month, low otherwise;
-#     recovery:  elite < 1 hour, high < 1 day, medium < 1 week, low otherwise.
-#   change failure rate, a fraction (lower is better):
-#     elite <= 5 %, high <= 10 %, medium <= 15 %, low otherwise (the report's low is 64 %).
-# Deploy Time is not a DORA metric; it is banded on the lead-time scale, since it is the
-# last part of lead time.
-DORA_2023_BANDS: dict[str, tuple[str, list[tuple[str, float]]]] = {
-    "deployment_frequency": (">=", [("elite", 7.0), ("high", 1.0), ("medium", 12 / 52)]),
-    "change_lead_time": ("<", [("elite", DAY), ("high", WEEK), ("medium", MONTH)]),
-    "deploy_time": ("<", [("elite", DAY), ("high", WEEK), ("medium", MONTH)]),
-    "change_failure_rate": ("<=", [("elite", 0.05), ("high", 0.10), ("medium", 0.15)]),
-    "recovery_time": ("<", [("elite", HOUR), ("high", DAY), ("medium", WEEK)]),
-}
 STATISTIC_FRACTIONS = {"median": 0.5, "p75": 0.75, "p90": 0.9}
 # The order of Summary's percentile fields, as the database is asked for them.
 FRACTIONS = tuple(STATISTIC_FRACTIONS.values())
 LEAD_TIME_PARTS = ("coding", "review_wait", "editing", "deploy")
-
-
-def performance_band(metric: str, value: float | None) -> str | None:
-    """The DORA 2023 band of `value` for `metric` (see DORA_2023_BANDS); None without data."""
-    if value is None:
-        return None
-    comparison, bounds = DORA_2023_BANDS[metric]
-    meets = {
-        ">=": lambda bound: value >= bound,
-        "<": lambda bound: value < bound,
-        "<=": lambda bound: value <= bound,
-    }[comparison]
-    return next((band for band, bound in bounds if meets(bound)), "low")
 
 
 @dataclass(frozen=True)
@@ -162,7 +126,7 @@ def deployment_frequency(
         deployments = deployment_counts(query=query)
     selected, organization = defaultdict(int), defaultdict(int)
     status_totals: dict[str, int] = defaultdict(int)
-    for (day, status, _failed, chosen), count in deployments.by_status.items():
+    for (day, status, chosen), count in deployments.by_status.items():
         period = period_start(day, query.granularity)
         if chosen:
             status_totals[status] += count
@@ -290,13 +254,15 @@ def summaries_from_row(
 
 @dataclass
 class FailurePeriod:
-    """Change Failure Rate and recovery time of the failures deployed in one period."""
+    """Change fail rate, recovery time and rework rate of one period's deployments."""
 
     deployments: int
     failed: int
     rate: float | None
     recovery_time: Summary
     unrecovered: int
+    rework: int = 0
+    rework_rate: float | None = None
 
 
 @dataclass
@@ -309,6 +275,12 @@ class Failures:
     title_rule_pull_requests: int
     title_rule_failed: int
     title_rule_rate: float | None = field(default=None)
+    # Deployment rework (`deployment_rework_rate`'s definition, in change_failure_rate).
+    rework: int = 0
+    rework_rate: float | None = None
+    # Incidents started in the range: attributed to a deployment, and not (`incident_counts`).
+    incidents_attributed: int = 0
+    incidents_unattributed: int = 0
     periods: dict[date, FailurePeriod] = field(default_factory=dict)
 
 
@@ -323,18 +295,34 @@ def change_failure_rate(
     lead_times: LeadTimes | None = None,
     by_period: bool = True,
 ) -> Failures:
-    """Change Failure Rate and failed-deployment recovery time, from deployment tags.
+    """Change fail rate and failed deployment recovery time (dora.dev/guides/dora-metrics/),
+    from deployment tags and attributed incidents.
 
-    A counted deployment (organization line) is failed when it carries the tag
-    `is_failure` or `rollback` (case-insensitive). Change Failure Rate = failed / counted
-    deployments in the range. Recovery time of a failed deployment = its deployed_at →
-    the next deployment of the same repository and environment that is counted-eligible
-    (not a test, counted environment) and not failed; a failure not yet recovered is
-    reported as `unrecovered`, not in the sample.
+    A counted deployment (organization line) failed when it carries the tag `is_failure`
+    or `rollback` (case-insensitive) or an incident is attributed to it (by its SHA or by
+    the rule; `selectors.failures.failed_q`). Each failed deployment counts once, however
+    many incidents it has, so the rate never exceeds 100 %. Change fail rate = failed /
+    counted deployments in the range.
+
+    Recovery time of a failed deployment = its deployed_at → the end of its failure: with
+    attributed incidents, the latest `resolved_at` among them (the failure lasts while any
+    is open); a tag-only failure, the next deployment of the same repository and
+    environment that is counted-eligible (not a test, counted environment) and not failed.
+    Median / p75 / p90 with the count. A failure not yet ended (an open incident, or no
+    good deployment since) is counted apart as `unrecovered`, not as a time.
 
     Per period (`periods`, every period of the range): the same rate of the deployments
     deployed in it (None without deployments), and the recovery times of the failures
     deployed in it.
+
+    Deployment rework rate (dora.dev/guides/dora-metrics/, new in the 2024 report) =
+    rework / counted deployments in the range: a counted deployment is rework when it is
+    tagged `hotfix` or `rollback`, or was deployed while an incident attributed to a
+    deployment of the same repository was open (`selectors.failures.rework_q`). DORA
+    publishes no performance levels for it.
+
+    Incidents: those started in the range (`selectors.failures.incident_counts`),
+    attributed to a deployment or not.
 
     Shown beside it, the reference's rule: the share of counted PRs whose title contains
     rollback, hotfix, revert or [cfr] (case-insensitive).
@@ -346,13 +334,17 @@ def change_failure_rate(
     if deployments is None:
         deployments = deployment_counts(query=query)
     counted, failed = defaultdict(int), defaultdict(int)
-    for (day, status, is_failed, chosen), count in deployments.by_status.items():
+    rework = defaultdict(int)
+    for (day, status, chosen), count in deployments.by_status.items():
         if status in ORGANIZATION_LINE and chosen:
-            period = period_start(day, query.granularity)
-            counted[period] += count
-            failed[period] += count if is_failed else 0
+            counted[period_start(day, query.granularity)] += count
+    for (day, status, chosen), (failures, reworks) in deployments.by_stability.items():
+        if status in ORGANIZATION_LINE and chosen:
+            failed[period_start(day, query.granularity)] += failures
+            rework[period_start(day, query.granularity)] += reworks
     *period_rows, total_row = recovery_times(query=query, fractions=FRACTIONS, by_period=by_period)
     recoveries = {period_start(row[0], query.granularity): row for row in period_rows}
+    incidents = incident_counts(query=query)
     if lead_times is None:
         titles = pull_request_title_failure_counts(query=query)
     else:  # the same counted PRs, already read for lead time
@@ -366,14 +358,22 @@ def change_failure_rate(
         title_rule_pull_requests=titles["total"],
         title_rule_failed=titles["failed"],
         title_rule_rate=rate_of(titles["failed"], titles["total"]),
+        rework=sum(rework.values()),
+        rework_rate=rate_of(sum(rework.values()), sum(counted.values())),
+        incidents_attributed=incidents["attributed"],
+        incidents_unattributed=incidents["unattributed"],
         periods={
-            period: _failure_period(counted[period], failed[period], recoveries.get(period))
+            period: _failure_period(
+                counted[period], failed[period], rework[period], recoveries.get(period)
+            )
             for period in (period_starts(query=query) if by_period else [])
         },
     )
 
 
-def _failure_period(counted: int, failed: int, recovery_row: tuple | None) -> FailurePeriod:
+def _failure_period(
+    counted: int, failed: int, rework: int, recovery_row: tuple | None
+) -> FailurePeriod:
     """A period's numbers; `recovery_row` is its `recovery_times` row (None: no failures)."""
     _period, recovered, percentiles, unrecovered = recovery_row or (None, 0, None, 0)
     return FailurePeriod(
@@ -382,4 +382,6 @@ def _failure_period(counted: int, failed: int, recovery_row: tuple | None) -> Fa
         rate=rate_of(failed, counted),
         recovery_time=summary_of(recovered, percentiles),
         unrecovered=unrecovered,
+        rework=rework,
+        rework_rate=rate_of(rework, counted),
     )

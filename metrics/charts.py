@@ -14,7 +14,8 @@ tests/metrics/test_pages.py validates the figures with graph_objects instead.
 from datetime import date
 from math import ceil
 
-from metrics.calculations import HOUR, LEAD_TIME_PARTS
+from metrics.bands import HOUR
+from metrics.calculations import LEAD_TIME_PARTS
 from metrics.report import MetricsReport
 from metrics.templatetags.metrics_format import duration
 

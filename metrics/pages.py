@@ -7,6 +7,7 @@ from metrics.previous_period import reports_started, tile_changes
 from metrics.query import MetricsQuery
 from metrics.report import data_quality
 from metrics.selectors.data_quality import organization_has_data
+from metrics.selectors.failures import incident_rows, with_incident_deployments
 from metrics.selectors.pull_requests import with_undeployed_repositories
 from metrics.selectors.teams import organization_teams
 from metrics.team_comparison import team_comparison
@@ -27,7 +28,7 @@ def dashboard_context(*, query: MetricsQuery, params: QueryDict) -> dict:
     if not any(has_data.values()):
         return {"empty": True, "has_data": has_data}
     # Read once for the report, the data-quality panel and the tables alike.
-    query = with_undeployed_repositories(query)
+    query = with_incident_deployments(with_undeployed_repositories(query))
     # The teams, read once for the team lines, the chart's names and the team comparison.
     slugs, team_names = organization_teams(organization=query.organization)
     # What does not need the lead times is read while they are computed (`report_started`),
@@ -71,6 +72,7 @@ def dashboard_context(*, query: MetricsQuery, params: QueryDict) -> dict:
         "changes": tile_changes(report, previous),
         "previous": previous,
         "team_comparison": comparison,
+        "incidents": incident_rows(query=query),
         "drilldown": tables.query_for_drilldown(query),
         "deployments": deployments,
         "pull_requests": pull_requests,

@@ -5,9 +5,11 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from metrics import parallel
-from metrics.calculations import DORA_2023_BANDS, TILE_SPANS, Frequency
+from metrics.bands import DORA_2024_BANDS
+from metrics.calculations import TILE_SPANS, Frequency
 from metrics.query import MetricsQuery
 from metrics.report import MetricsReport, StartedReport, lead_times_pair, report_started
+from metrics.selectors.failures import with_incident_deployments
 from metrics.selectors.pull_requests import with_undeployed_repositories
 from metrics.templatetags.metrics_format import duration, percent
 
@@ -18,6 +20,7 @@ TILE_KINDS = {
     "deploy_time": "duration",
     "change_failure_rate": "fraction",
     "recovery_time": "duration",
+    "deployment_rework_rate": "fraction",
 }
 
 
@@ -48,7 +51,7 @@ def reports_started(
     """The report of `query` and its previous range's (`previous_started`, of `spans`),
     both lead times computed one after the other on the second connection (it takes one
     query at a time), beside everything else the caller reads before `finished()`."""
-    query = with_undeployed_repositories(query)
+    query = with_incident_deployments(with_undeployed_repositories(query))
     before = previous_query(query)
     both_of = parallel.started(lead_times_pair, query=query, before=before, spans=spans)
     current = report_started(query=query, slugs=slugs, lead_times_of=lambda: both_of()[0])
@@ -70,7 +73,7 @@ def previous_report(
 
 def higher_is_better(metric: str) -> bool:
     """Read from the DORA bands: only a metric banded from above ('>=') is better higher."""
-    return DORA_2023_BANDS[metric][0] == ">="
+    return DORA_2024_BANDS[metric][0] == ">="
 
 
 @dataclass(frozen=True)
@@ -150,7 +153,8 @@ def written(metric: str, value: float | None) -> str:
 
 
 def tile_values(report: MetricsReport) -> dict[str, float | None]:
-    """What each tile shows: the rate, the query's statistic of each duration, the CFR."""
+    """What each tile shows: the rate, the query's statistic of each duration, the CFR and
+    the rework rate."""
     statistic = report.query.statistic
     return {
         "deployment_frequency": report.frequency.per_week,
@@ -158,6 +162,7 @@ def tile_values(report: MetricsReport) -> dict[str, float | None]:
         "deploy_time": report.lead_times.deploy_time.statistic(statistic),
         "change_failure_rate": report.failures.rate,
         "recovery_time": report.failures.recovery_time.statistic(statistic),
+        "deployment_rework_rate": report.failures.rework_rate,
     }
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from metrics import parallel
+from metrics.bands import performance_band
 from metrics.calculations import (
     Failures,
     Frequency,
@@ -14,7 +15,6 @@ from metrics.calculations import (
     change_failure_rate,
     change_lead_time,
     deployment_frequency,
-    performance_band,
 )
 from metrics.query import MetricsQuery
 from metrics.selectors.data_quality import (
@@ -22,6 +22,7 @@ from metrics.selectors.data_quality import (
     unmatched_shas_by_repository,
 )
 from metrics.selectors.deployments import DeploymentCounts, deployment_counts
+from metrics.selectors.failures import with_incident_deployments
 from metrics.selectors.pull_requests import LEAD_TIME_SPANS, with_undeployed_repositories
 from metrics.selectors.status import Status
 
@@ -85,6 +86,9 @@ class StartedReport:
             "deploy_time": performance_band("deploy_time", lead_times.deploy_time.median),
             "change_failure_rate": performance_band("change_failure_rate", failures.rate),
             "recovery_time": performance_band("recovery_time", failures.recovery_time.median),
+            "deployment_rework_rate": performance_band(
+                "deployment_rework_rate", failures.rework_rate
+            ),
         }
         return MetricsReport(query, frequency, lead_times, failures, bands)
 
@@ -106,8 +110,9 @@ def report_started(
     whose first deployment and people this one shares (`deployment_frequency`).
     `lead_times_of`: its lead times, when the caller started them (`spans` and
     `by_period` as given here)."""
-    # Read once here, not by both threads: every PR query filters on it.
-    query = with_undeployed_repositories(query)
+    # Read once here, not by both threads: every PR query filters on it; and the
+    # deployments with incidents, which every failure count reads.
+    query = with_incident_deployments(with_undeployed_repositories(query))
     if lead_times_of is None:
         lead_times_of = parallel.started(
             change_lead_time, query=query, spans=spans, by_period=by_period
@@ -177,6 +182,12 @@ def totals_payload(report: MetricsReport) -> dict:
         "failedDeployments": failures.failed,
         "recoveryTime": summary_payload(failures.recovery_time),
         "unrecoveredFailures": failures.unrecovered,
+        "deploymentReworkRate": failures.rework_rate,
+        "reworkDeployments": failures.rework,
+        "incidents": {
+            "attributed": failures.incidents_attributed,
+            "unattributed": failures.incidents_unattributed,
+        },
         "pullRequestTitleFailureRate": failures.title_rule_rate,
         "bands": {_camel(metric): band for metric, band in report.bands.items()},
     }
@@ -205,6 +216,9 @@ def report_payload(report: MetricsReport) -> dict:
                 "changeFailureRate": failures.periods[period].rate,
                 "failedDeployments": failures.periods[period].failed,
                 "recoveryTime": summary_payload(failures.periods[period].recovery_time),
+                "unrecoveredFailures": failures.periods[period].unrecovered,
+                "deploymentReworkRate": failures.periods[period].rework_rate,
+                "reworkDeployments": failures.periods[period].rework,
             }
             for period in report.periods
         ],

@@ -27,6 +27,14 @@ class BandsSerializer(serializers.Serializer):
     deployTime = serializers.CharField(allow_null=True)
     changeFailureRate = serializers.CharField(allow_null=True)
     recoveryTime = serializers.CharField(allow_null=True)
+    deploymentReworkRate = serializers.CharField(
+        allow_null=True, help_text="Always null: DORA publishes no levels for rework rate."
+    )
+
+
+class IncidentCountsSerializer(serializers.Serializer):
+    attributed = serializers.IntegerField(help_text="Attributed to a deployment (SHA or rule).")
+    unattributed = serializers.IntegerField()
 
 
 class TotalsSerializer(serializers.Serializer):
@@ -38,12 +46,28 @@ class TotalsSerializer(serializers.Serializer):
     mergeBasedPullRequests = serializers.IntegerField(
         help_text="PRs of repositories that never received a deployment: lead time ends at merge."
     )
-    changeFailureRate = serializers.FloatField(allow_null=True)
+    changeFailureRate = serializers.FloatField(
+        allow_null=True,
+        help_text="Failed / counted deployments; failed: a failure tag (is_failure, rollback) "
+        "or an attributed incident, each deployment once.",
+    )
     failedDeployments = serializers.IntegerField()
-    recoveryTime = SummarySerializer()
-    unrecoveredFailures = serializers.IntegerField()
+    recoveryTime = SummarySerializer(
+        help_text="Failed deployment → its incidents' latest resolution, or (tag-only) the "
+        "next good deployment of its repository and environment."
+    )
+    unrecoveredFailures = serializers.IntegerField(
+        help_text="Failures not ended yet (an open incident, no good deployment since)."
+    )
+    deploymentReworkRate = serializers.FloatField(
+        allow_null=True,
+        help_text="Rework / counted deployments; rework: tagged hotfix or rollback, or "
+        "deployed while an incident attributed to its repository was open.",
+    )
+    reworkDeployments = serializers.IntegerField()
+    incidents = IncidentCountsSerializer(help_text="Incidents started in the range.")
     pullRequestTitleFailureRate = serializers.FloatField(allow_null=True)
-    bands = BandsSerializer(help_text="DORA 2023 performance bands: elite, high, medium, low.")
+    bands = BandsSerializer(help_text="DORA 2024 performance bands: elite, high, medium, low.")
 
 
 class PeriodSerializer(serializers.Serializer):
@@ -59,6 +83,9 @@ class PeriodSerializer(serializers.Serializer):
     )
     failedDeployments = serializers.IntegerField()
     recoveryTime = SummarySerializer(help_text="Of the failures deployed in the period.")
+    unrecoveredFailures = serializers.IntegerField()
+    deploymentReworkRate = serializers.FloatField(allow_null=True)
+    reworkDeployments = serializers.IntegerField()
 
 
 class PreviousSerializer(serializers.Serializer):
@@ -89,7 +116,7 @@ class TeamSerializer(serializers.Serializer):
     failedDeployments = serializers.IntegerField()
     recoveryTime = SummarySerializer()
     unrecoveredFailures = serializers.IntegerField()
-    bands = TeamBandsSerializer(help_text="DORA 2023 bands of the team's medians.")
+    bands = TeamBandsSerializer(help_text="DORA 2024 bands of the team's medians.")
 
 
 class ExcludedSerializer(serializers.Serializer):

@@ -9,11 +9,11 @@ from the failures attributed to the team.
 from dataclasses import dataclass
 from functools import cached_property
 
+from metrics.bands import performance_band
 from metrics.calculations import (
     FRACTIONS,
     Frequency,
     Summary,
-    performance_band,
     rate_of,
     summaries_from_row,
     summary_of,

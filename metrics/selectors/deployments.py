@@ -5,6 +5,7 @@ from datetime import UTC, date
 
 from django.db import connection, models
 from django.db.models import (
+    Case,
     Count,
     DateField,
     DateTimeField,
@@ -16,12 +17,20 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Value,
+    When,
 )
 from django.db.models.functions import Trunc
 
 from deployments.counting import deployment_counted_q
 from deployments.models import Deployment, DeploymentTeam, tags_q
 from metrics.query import MetricsQuery
+from metrics.selectors.failures import (
+    failed_q,
+    failure_ended_at,
+    has_incident,
+    rework_q,
+    stability_candidates_q,
+)
 from metrics.selectors.spans import percentiles_sql, span_seconds_sql
 from metrics.selectors.status import (
     ORGANIZATION_LINE,
@@ -90,44 +99,34 @@ def day_period(field: str, granularity: str) -> F | Func | Trunc:
 class DeploymentCounts:
     """The range's deployments, counted by the database (`deployment_counts`)."""
 
-    # (period, status, failed, in the team selection) -> deployments
-    by_status: dict[tuple[date, str, bool, bool], int]
+    # (period, status, in the team selection) -> deployments
+    by_status: dict[tuple[date, str, bool], int]
     # (start of the period, team slug) -> counted deployments attributed to that team
     by_team: dict[tuple[date, str], int]
+    # (period, status, in the team selection) -> (failed, rework) deployments of those
+    by_stability: dict[tuple[date, str, bool], tuple[int, int]]
 
 
 def deployment_counts(
     *, query: MetricsQuery, slugs: dict[int, str] | None = None, team_lines: bool = True
 ) -> DeploymentCounts:
     """Every deployment in the range and slice of `query`, counted by the database from the
-    attribution stored at write time, in two grouped queries: a page moves a few hundred
+    attribution stored at write time, in three grouped queries: a page moves a few hundred
     numbers whatever the range. Teams do not narrow the counts; each says whether it is in
     the team selection. `slugs`: the organization's `team_slugs`, when the caller read
-    them; without `team_lines`, no team lines (`by_team` empty), one query."""
+    them; without `team_lines`, no team lines (`by_team` empty), two queries."""
     organization = query.organization
-    selected = in_teams(query) if query.teams else Value(True)
-    # Grouped by the status `deployments_with_status` annotates: the rule in one place.
-    grouped = (
-        deployments_with_status(
-            Deployment.objects.filter(_slice_q(query)), organization=organization
-        )
-        .order_by()
-        .values(
-            "status",
-            period=period_trunc("deployed_at", query.granularity),
-            failed=F("marks_failure"),
-            selected=ExpressionWrapper(selected, output_field=models.BooleanField()),
-        )
-        # COUNT(*), not of the id: without teams the covering index answers alone.
-        .annotate(count=Count("*"))
+    # COUNT(*), not of the id: without teams the covering index answers alone.
+    grouped = _grouped_by_status(query, Deployment.objects.filter(_slice_q(query))).annotate(
+        count=Count("*")
     )
     by_status = {
-        (row["period"].date(), row["status"], row["failed"], row["selected"]): row["count"]
-        for row in grouped
+        (row["period"].date(), row["status"], row["selected"]): row["count"] for row in grouped
     }
+    by_stability = stability_counts(query=query)
 
     if not team_lines:
-        return DeploymentCounts(by_status=by_status, by_team={})
+        return DeploymentCounts(by_status=by_status, by_team={}, by_stability=by_stability)
     if slugs is None:
         slugs = team_slugs(organization=organization)
     # COUNT(*), not of the id: the covering index (organization, deployed_on) has no id.
@@ -138,7 +137,40 @@ def deployment_counts(
         .annotate(count=Count("*"))
     )
     by_team = {(day, slugs[team_id]): count for day, team_id, count in team_counts}
-    return DeploymentCounts(by_status=by_status, by_team=by_team)
+    return DeploymentCounts(by_status=by_status, by_team=by_team, by_stability=by_stability)
+
+
+def _grouped_by_status(query: MetricsQuery, deployments: QuerySet[Deployment]) -> QuerySet:
+    """`deployments` grouped by period, the status `deployments_with_status` annotates (the
+    rule in one place) and whether each is in the team selection."""
+    selected = in_teams(query) if query.teams else Value(True)
+    return (
+        deployments_with_status(deployments, organization=query.organization)
+        .order_by()
+        .values(
+            "status",
+            period=period_trunc("deployed_at", query.granularity),
+            selected=ExpressionWrapper(selected, output_field=models.BooleanField()),
+        )
+    )
+
+
+def stability_counts(*, query: MetricsQuery) -> dict[tuple[date, str, bool], tuple[int, int]]:
+    """(period, status, in the team selection) -> (failed, rework): the deployments of the
+    range and slice that failed (`failed_q`) and that are rework (`rework_q`), in one
+    grouped query over the few that may be either (`stability_candidates_q`), so the status
+    counts keep reading only their covering index."""
+    candidates = Deployment.objects.filter(_slice_q(query)).filter(
+        stability_candidates_q(query=query)
+    )
+    grouped = _grouped_by_status(query, candidates).annotate(
+        failed=Count("pk", filter=failed_q(query=query)),
+        rework=Count("pk", filter=rework_q(query=query)),
+    )
+    return {
+        (row["period"].date(), row["status"], row["selected"]): (row["failed"], row["rework"])
+        for row in grouped
+    }
 
 
 def team_slugs(*, organization) -> dict[int, str]:
@@ -171,20 +203,24 @@ def team_rows(*, query: MetricsQuery, slugs: dict[int, str]) -> QuerySet[Deploym
 
 def team_failure_counts(*, query: MetricsQuery, slugs: dict[int, str]) -> dict[str, tuple]:
     """Team slug -> (counted deployments, failed ones) of the range: the team lines' rows
-    (`team_rows`), failed as the deployment's `marks_failure` (copied on the row) says, in
-    one grouped query."""
+    (`team_rows`), failed as `failed_q` says (the row copies the deployment's
+    `marks_failure`), in one grouped query."""
+    failed = failed_q(query=query, deployment="deployment_id")
     grouped = (
         team_rows(query=query, slugs=slugs)
         .order_by()
         .values_list("team_id")
-        .annotate(count=Count("*"), failed=Count("team", filter=Q(marks_failure=True)))
+        .annotate(count=Count("*"), failed=Count("team", filter=failed))
     )
     return {slugs[team_id]: (count, failed) for team_id, count, failed in grouped}
 
 
 def _failed_with_recovery(query: MetricsQuery) -> QuerySet[Deployment]:
-    """The failed counted deployments of the query, each with `recovered_at`: the next
-    deployment of the same repository and environment that may count and is not failed."""
+    """The failed counted deployments of the query (`failed_q`), each with `recovered_at`:
+    with attributed incidents, when the last of them was resolved (`failure_ended_at`);
+    a tag-only failure, at the next deployment of the same repository and environment that
+    may count and is not failed."""
+    failed = failed_q(query=query)
     next_good = (
         counted_deployments(organization=query.organization)
         .filter(
@@ -192,14 +228,20 @@ def _failed_with_recovery(query: MetricsQuery) -> QuerySet[Deployment]:
             environment_name=OuterRef("environment_name"),
             deployed_at__gt=OuterRef("deployed_at"),
         )
-        .exclude(marks_failure=True)
+        .exclude(failed)
         .order_by("deployed_at")
         .values("deployed_at")[:1]
     )
     return (
         deployments_for_query(query=query)
-        .filter(marks_failure=True, status__in=ORGANIZATION_LINE)
-        .annotate(recovered_at=Subquery(next_good))
+        .filter(failed, status__in=ORGANIZATION_LINE)
+        .annotate(
+            recovered_at=Case(
+                When(has_incident(), then=failure_ended_at()),
+                default=Subquery(next_good),
+                output_field=DateTimeField(),
+            )
+        )
         .order_by()
     )
 
@@ -235,8 +277,10 @@ def recovery_times(
     *, query: MetricsQuery, fractions: tuple[float, ...], by_period: bool = True
 ) -> list[tuple]:
     """The recovery times of the failed counted deployments of the query: a failure's
-    recovery is its deployed_at → the next deployment of the same repository and
-    environment that may count and is not failed; a failure with none yet is unrecovered.
+    recovery is its deployed_at → the end of its failure (`_failed_with_recovery`: its
+    attributed incidents' latest resolution, or for a tag-only failure the next deployment
+    of the same repository and environment that may count and is not failed); a failure not
+    yet ended is unrecovered, counted apart and not as a time.
 
     One row per period of the failure's deployed_at (UTC, a date), then a last row for the
     whole range (None), even with no failures:

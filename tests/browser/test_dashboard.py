@@ -49,6 +49,8 @@ def test_a_manager_filters_and_drills_into_a_day(page, login, member, organizati
 
     # The second day's bar (01-06) of the team: plotly picks the point under the mouse.
     bar = page.locator("#chart-frequency g.trace.bars g.point path").nth(1)
+    # In view first: with six tiles the chart may start below the window's fold.
+    bar.scroll_into_view_if_needed()
     box = bar.bounding_box()
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)

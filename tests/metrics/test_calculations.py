@@ -9,11 +9,11 @@ from datetime import date, timedelta
 
 import pytest
 
+from metrics.bands import performance_band
 from metrics.calculations import (
     change_failure_rate,
     change_lead_time,
     deployment_frequency,
-    performance_band,
 )
 from metrics.report import data_quality
 from metrics.selectors.status import Status
@@ -427,7 +427,7 @@ def test_tag_and_repository_filters_narrow_deployments(organization, world):
     )
 
 
-def test_dora_2023_bands():
+def test_dora_2024_bands():
     assert performance_band("deployment_frequency", 7.0) == "elite"
     assert performance_band("deployment_frequency", 1.0) == "high"
     assert performance_band("deployment_frequency", 0.25) == "medium"
@@ -436,7 +436,14 @@ def test_dora_2023_bands():
     assert performance_band("change_lead_time", 2 * DAY) == "high"
     assert performance_band("change_lead_time", 40 * DAY) == "low"
     assert performance_band("change_failure_rate", 0.05) == "elite"
-    assert performance_band("change_failure_rate", 0.15) == "medium"
+    # 2024: high reaches 20 % (2023: 10 %); past it is low (the 2023 medium, 15 %, is
+    # below high's bound, so no rate is medium).
+    assert performance_band("change_failure_rate", 0.15) == "high"
+    assert performance_band("change_failure_rate", 0.20) == "high"
+    assert performance_band("change_failure_rate", 0.21) == "low"
     assert performance_band("change_failure_rate", 0.5) == "low"
     assert performance_band("recovery_time", 30 * 60) == "elite"
+    assert performance_band("recovery_time", 2 * DAY) == "medium"
     assert performance_band("recovery_time", None) is None
+    # DORA publishes no levels for rework rate.
+    assert performance_band("deployment_rework_rate", 0.01) is None

@@ -13,6 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from deployments.recording import deployment_record
+from incidents.models import Incident
+from incidents.services import incident_record
 from metrics.filters import QuickSelectMultiple
 from metrics.selectors.drilldowns import deployments_table, pull_requests_table
 from tests.factories import make_commit, make_contributor, make_repository, make_team
@@ -30,14 +32,31 @@ TEAM_COMPARISON_QUERIES = 3
 # The report's own first deployment (where the per-week rate starts, #4) and the PRs the
 # deployment rows expand to, prefetched for the page (#10).
 RATE_AND_DRILLDOWN_QUERIES = 2
+# Incidents (issue 21 #6): the deployments with an attributed incident, read once for the
+# page; the failed and rework deployments counted for the range and for the previous one;
+# the incidents started in each, attributed or not; the incidents table's rows.
+INCIDENT_QUERIES = 6
 DASHBOARD_QUERIES = (
-    25 + PREVIOUS_PERIOD_QUERIES + TEAM_COMPARISON_QUERIES + RATE_AND_DRILLDOWN_QUERIES
+    25
+    + PREVIOUS_PERIOD_QUERIES
+    + TEAM_COMPARISON_QUERIES
+    + RATE_AND_DRILLDOWN_QUERIES
+    + INCIDENT_QUERIES
 )
 RANGE = "from=2026-01-05&to=2026-02-01&weeks=custom"
 
 
-def build_history(organization, *, deployments: int, pull_requests: int, prefix: str = "web"):
-    """Deployments a day apart from 01-05, each shipping PRs merged an hour before."""
+def build_history(
+    organization,
+    *,
+    deployments: int,
+    pull_requests: int,
+    prefix: str = "web",
+    incidents: bool = False,
+):
+    """Deployments a day apart from 01-05, each shipping PRs merged an hour before; with
+    `incidents`, an incident of the repository an hour after each (attributed by the rule)
+    and an unattributed one of an unknown repository."""
     team = make_team(organization, f"Team {prefix}", slug=f"team-{prefix}")
     person = make_contributor(organization, f"Person {prefix}", teams=[team])
     repository = make_repository(organization, f"acme/{prefix}")
@@ -65,6 +84,15 @@ def build_history(organization, *, deployments: int, pull_requests: int, prefix:
             tags=["is_failure"] if day == 1 else [],
             title=f"Release {prefix} {day}",
         )
+        if incidents:
+            started = start + timedelta(days=day, hours=1)
+            for name in (repository.full_name, "acme/unknown"):
+                incident_record(
+                    organization=organization,
+                    source=Incident.Source.API,
+                    external_id=f"{name}-{day}",
+                    fields={"started_at": started, "repository_name": name, "title": name},
+                )
     return repository
 
 
@@ -231,7 +259,9 @@ def test_the_dashboard_query_count_is_bounded_and_independent_of_data_size(
     organization, member_client, size, django_assert_max_num_queries
 ):
     deployments, pull_requests = size
-    build_history(organization, deployments=deployments, pull_requests=pull_requests)
+    build_history(
+        organization, deployments=deployments, pull_requests=pull_requests, incidents=True
+    )
     # Teams on the chart and a team filter take the same queries at any size.
     url = f"/?{RANGE}&team=team-web&period=2026-01-05&granularity=week"
 
@@ -261,3 +291,27 @@ def test_quick_select_renders_what_djangos_select_renders():
 
     assert normalized(form["quick"]) == normalized(form["django"])
     assert 'value="a&lt;b" selected>A &amp; B<' in str(form["quick"])
+
+
+def test_it_shows_incidents_with_why_each_is_attributed_and_the_rework_tile(
+    organization, member_client
+):
+    build_history(organization, deployments=3, pull_requests=3, incidents=True)
+
+    content = member_client.get(f"/?{RANGE}").content.decode()
+
+    # Three incidents of acme/web, an hour after each deployment: attributed by the rule,
+    # so all three deployments failed (100 %); three of acme/unknown: unattributed.
+    assert re.search(r'id="tile-failure-rate">.*?100\.0%.*?3 of 3 failed', content, re.S)
+    assert re.search(
+        r'id="quality-incidents">.*?Attributed to a deployment</dt><dd>3', content, re.S
+    )
+    assert re.search(r'id="quality-incidents">.*?Unattributed</dt><dd>3', content, re.S)
+    table = content[content.index('id="incidents-table"') :]
+    assert table.count('data-attribution="rule"') == 3
+    assert table.count('data-attribution="unattributed"') == 3
+    assert "Unknown repository acme/unknown" in table
+    assert "The latest counted deployment of its repository in the 7 days before it" in table
+    # The incidents stay open: the deployments of days 2 and 3 happened while the one
+    # after day 1's was open, so they are rework, 2 of 3 = 66.7 %.
+    assert re.search(r'id="tile-rework">.*?66\.7%.*?2 of 3 unplanned', content, re.S)
