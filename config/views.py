@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.shortcuts import render
 
@@ -14,6 +16,8 @@ from repositories.selectors import (
     gitlab_webhook_for_organization,
 )
 from tokens.selectors import deployments_api_token
+
+DAY = timedelta(days=1)
 
 
 @organization_required
@@ -48,5 +52,8 @@ def organization_settings(request):
         "teams": teams_with_members(organization),
         "contributors": contributors_for_settings(organization),
         "can_edit": request.membership.is_admin,
+        "incident_window_days": round(
+            organization.incident_attribution_window / timedelta(days=1)
+        ),
     }
     return render(request, "organizations/settings.html", context)

@@ -1,10 +1,11 @@
 from django.urls import path
 
-from incidents import pagerduty_views
+from incidents import pagerduty_views, settings_views
 from incidents.api import IncidentsApi
 
 urlpatterns = [
     path("api/v1/incidents", IncidentsApi.as_view(), name="api-incidents"),
+    path("settings/incident-window/", settings_views.incident_window_save, name="incident_window"),
     path(
         "webhooks/pagerduty/<str:path_token>/",
         pagerduty_views.pagerduty_webhook,

@@ -101,11 +101,11 @@ def incident_label_save(request):
         )
     except ValidationError as error:
         messages.error(request, "Incident label: " + " ".join(error.messages))
-        return _back("incident-label")
+        return _back("incidents")
     messages.success(
         request, f"GitHub issues labelled {organization.incident_label!r} are incidents."
     )
-    return _back("incident-label")
+    return _back("incidents")
 
 
 @require_POST

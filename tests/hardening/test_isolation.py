@@ -604,6 +604,15 @@ def _case_settings_form(name: str, data: dict):
     return case
 
 
+def case_incident_window(world: World):
+    url = reverse("incident_window")
+    assert world.member.post(url, {"window_days": "1"}).status_code == 403
+    assert world.admin.post(url, {"window_days": "1"}).status_code == 302
+    globex = type(world.globex).objects.get(pk=world.globex.pk)
+    assert globex.incident_attribution_window == world.globex.incident_attribution_window
+    _assert_globex_untouched(world)
+
+
 def _globex_team(world: World):
     return world.globex.teams.get(slug="globex-team")
 
@@ -782,6 +791,7 @@ CASES = {
     "settings/github-deployments/ organization_settings:github_deployments": (
         _case_settings_form("github_deployments", {"github_deployments": "on"})
     ),
+    "settings/incident-window/ incident_window": case_incident_window,
     "settings/incident-label/ organization_settings:incident_label": _case_settings_form(
         "incident_label", {"incident_label": "acme-outage"}
     ),

@@ -11,7 +11,7 @@ from django.urls import reverse
 from incidents.models import Incident
 from repositories.models import WebhookDelivery
 from repositories.services import github_webhook_connect
-from tests.incidents.conftest import T0, deploy, hours
+from tests.incidents.conftest import T0, deploy, hours, record
 from tests.repositories.test_webhooks import deliver
 
 pytestmark = pytest.mark.django_db
@@ -183,3 +183,34 @@ def test_a_malformed_issue_is_a_400_naming_the_field(client, webhook, change, fi
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == field
     assert not Incident.objects.exists() and not WebhookDelivery.objects.exists()
+
+
+def test_the_attribution_window_is_a_setting_and_reattributes(
+    admin_client, organization, web, web_sha
+):
+    deployment = deploy(organization, web_sha, at=T0 - hours(24 * 3))
+    incident = record(organization, repository_name="acme/web")
+    assert incident.attributed_deployment == deployment  # within the default 7 days
+    page = admin_client.get(reverse("organization_settings")).content.decode()
+    action = reverse("incident_window")
+    assert f'action="{action}"' in page and 'name="window_days"' in page and 'value="7"' in page
+
+    admin_client.post(action, {"window_days": "2"})
+
+    incident.refresh_from_db()
+    assert incident.attributed_deployment is None and incident.attribution == "unattributed"
+    organization.refresh_from_db()
+    assert organization.incident_attribution_window == hours(48)
+
+
+@pytest.mark.parametrize("value", ["0", "91", "two", "1.5", ""])
+def test_a_window_out_of_range_is_refused_and_changes_nothing(admin_client, organization, value):
+    response = admin_client.post(reverse("incident_window"), {"window_days": value}, follow=True)
+
+    assert "Attribution window: a whole number of days from 1 to 90." in response.content.decode()
+    organization.refresh_from_db()
+    assert organization.incident_attribution_window == hours(24 * 7)
+
+
+def test_members_cannot_change_the_window(member_client, organization):
+    assert member_client.post(reverse("incident_window"), {"window_days": "1"}).status_code == 403
