@@ -21,7 +21,7 @@ from repositories.models import (
     WebhookDelivery,
 )
 from repositories.payload_fields import PayloadError, payload_decode
-from repositories.rest_client import ApiError, TokenRefused
+from repositories.rest_client import TokenRefused
 from repositories.services import CodeHost, repository_ensure
 from repositories.sync_models import GitHubSyncState, GitLabApiToken
 from repositories.webhooks import push_commits_apply
@@ -189,6 +189,3 @@ def push_fetch_queue(*, delivery: WebhookDelivery) -> bool:
         return False
     gitlab_push_fetch.defer(delivery_id=delivery.pk)
     return True
-
-
-__all__ = ["ApiError", "GitLabProjectInvalid"]

@@ -167,11 +167,6 @@ def test_a_deployment_before_the_merge_of_a_member_commit_does_not_ship_it(
 # First review
 
 
-def opened() -> dict:
-    # The MR's author is user 51 ("ada"), who opens it.
-    return payloads.merge_request(iid=1, path="gitlab-org/gitlab-test", author_id=8)
-
-
 def note(**fields) -> dict:
     return payloads.note_on_merge_request(**fields)
 
