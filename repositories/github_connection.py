@@ -69,7 +69,9 @@ def github_token_connect(*, organization: Organization, token: str, created_by) 
 def github_token_disconnect(*, organization: Organization) -> None:
     """Deletes the stored token and stops tracking; the history already read stays."""
     GitHubApiToken.objects.filter(organization=organization).delete()
-    GitHubSyncState.objects.filter(organization=organization).update(tracked=False)
+    GitHubSyncState.objects.filter(
+        organization=organization, repository__host=Repository.Host.GITHUB
+    ).update(tracked=False)
 
 
 def github_repositories_visible(

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from repositories.gitlab_connection import gitlab_webhook_connect
 from repositories.models import Commit, PullRequest, WebhookDelivery
-from repositories.sync_models import GitHubSyncState, GitLabApiToken
+from repositories.sync_models import GitHubApiToken, GitHubSyncState, GitLabApiToken
 from repositories.tasks import github_tracked_sync
 from tests.factories import make_sha
 from tests.repositories import fake_gitlab, gitlab_payloads
@@ -138,3 +138,14 @@ def test_the_stored_token_is_never_sent_to_a_host_a_payload_names(
 
     assert "is not SHIPLOG_GITLAB_URL" in WebhookDelivery.objects.get().detail
     assert Commit.objects.count() == 20
+
+
+def test_each_hosts_token_stops_only_its_own_tracking(
+    admin_client, organization, gitlab, connected
+):
+    GitHubApiToken.objects.create(organization=organization, token="ghp_x", login="octocat")
+    admin_client.post(reverse("gitlab_projects"), {"project": PATH})
+
+    admin_client.post(reverse("github_token_remove"))
+
+    assert GitHubSyncState.objects.get(repository__full_name=PATH).tracked
