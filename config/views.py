@@ -3,7 +3,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.shortcuts import render
 
-from incidents.selectors import pagerduty_webhook_for_organization
+from incidents.selectors import pagerduty_services, pagerduty_webhook_for_organization
 from metrics.selectors.choices import environment_choices
 from organizations.decorators import organization_required
 from organizations.selectors import contributors_for_settings, teams_with_members
@@ -52,8 +52,8 @@ def organization_settings(request):
         "teams": teams_with_members(organization),
         "contributors": contributors_for_settings(organization),
         "can_edit": request.membership.is_admin,
-        "incident_window_days": round(
-            organization.incident_attribution_window / timedelta(days=1)
-        ),
+        "incident_window_days": round(organization.incident_attribution_window / DAY),
+        "pagerduty_services": pagerduty_services(organization=organization),
+        "repositories": organization.repositories.order_by("full_name").values("pk", "full_name"),
     }
     return render(request, "organizations/settings.html", context)

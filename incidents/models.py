@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 
 from config.fields import EncryptedTextField
 from deployments.models import Deployment
@@ -110,6 +111,28 @@ class PagerDutyWebhook(models.Model):
 
     def __str__(self) -> str:
         return f"PagerDuty webhook of {self.organization}"
+
+
+class PagerDutyService(models.Model):
+    """An admin's mapping of a PagerDuty service to the repository its incidents are of; a
+    service with no mapping goes to the repository named like it (`incident_repository`)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=200)
+    repository = models.ForeignKey(
+        "repositories.Repository", on_delete=models.CASCADE, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "PagerDuty service"
+        constraints = [
+            models.UniqueConstraint(
+                "organization", Lower("name"), name="pagerduty_service_org_name_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"PagerDuty service {self.name} → {self.repository}"
 
 
 class PagerDutyDelivery(models.Model):

@@ -1,6 +1,7 @@
 from django.db.models import Count, Max, QuerySet
+from django.db.models.functions import Lower
 
-from incidents.models import Incident, PagerDutyWebhook
+from incidents.models import Incident, PagerDutyService, PagerDutyWebhook
 from organizations.models import Organization
 
 
@@ -36,3 +37,12 @@ def pagerduty_webhook_for_organization(*, organization: Organization) -> PagerDu
             organization=organization, source=Incident.Source.PAGERDUTY
         ).count()
     return webhook
+
+
+def pagerduty_services(*, organization: Organization) -> QuerySet[PagerDutyService]:
+    """The admin's PagerDuty service → repository mappings, by service name."""
+    return (
+        PagerDutyService.objects.filter(organization=organization)
+        .select_related("repository")
+        .order_by(Lower("name"))
+    )

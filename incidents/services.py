@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from deployments.locks import link_lock
 from incidents.attribution import incidents_attribute
-from incidents.models import Incident, PagerDutyWebhook
+from incidents.models import Incident, PagerDutyService, PagerDutyWebhook
 from organizations.models import Organization
 from repositories.models import Repository
 
@@ -62,6 +62,60 @@ def repository_for_name(*, organization: Organization, name: str) -> Repository 
         Repository.objects.filter(organization=organization, full_name__iendswith=f"/{name}")[:2]
     )
     return by_name[0] if len(by_name) == 1 else None
+
+
+def incident_repository(*, organization: Organization, source: str, name: str):
+    """The repository an incident of `source` naming `name` is of: for PagerDuty, the
+    admin's mapping of that service first; otherwise the repository called so."""
+    if source == Incident.Source.PAGERDUTY and name.strip():
+        mapped = (
+            PagerDutyService.objects.filter(organization=organization, name__iexact=name.strip())
+            .select_related("repository")
+            .first()
+        )
+        if mapped is not None:
+            return mapped.repository
+    return repository_for_name(organization=organization, name=name)
+
+
+@transaction.atomic
+def pagerduty_service_map(
+    *, organization: Organization, name: str, repository: Repository
+) -> PagerDutyService:
+    """Maps a PagerDuty service to a repository of the organization (replacing its earlier
+    mapping); the service's incidents move to it and are attributed again."""
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise IncidentRejected("service", "Name the PagerDuty service (at most 200 characters).")
+    if repository.organization_id != organization.pk:
+        raise ValueError("The repository belongs to another organization.")
+    mapping = PagerDutyService.objects.filter(organization=organization, name__iexact=name).first()
+    if mapping is None:
+        mapping = PagerDutyService(organization=organization, name=name)
+    mapping.repository = repository
+    mapping.save()
+    _pagerduty_service_incidents_resolve(organization, name)
+    return mapping
+
+
+@transaction.atomic
+def pagerduty_service_unmap(*, mapping: PagerDutyService) -> None:
+    """Deletes the mapping: the service's incidents go back to the repository named like it."""
+    mapping.delete()
+    _pagerduty_service_incidents_resolve(mapping.organization, mapping.name)
+
+
+def _pagerduty_service_incidents_resolve(organization: Organization, name: str) -> None:
+    link_lock(organization_id=organization.pk, shared=False)
+    repository = incident_repository(
+        organization=organization, source=Incident.Source.PAGERDUTY, name=name
+    )
+    incidents = Incident.objects.filter(
+        organization=organization, source=Incident.Source.PAGERDUTY, repository_name__iexact=name
+    )
+    ids = list(incidents.values_list("pk", flat=True))
+    incidents.update(repository=repository)
+    incidents_attribute(organization_id=organization.pk, incident_ids=ids)
 
 
 def incident_record(
@@ -126,8 +180,10 @@ def _fields_apply(incident: Incident, fields: dict, source_updated_at) -> None:
     if incident.resolved_at is not None and incident.resolved_at < incident.started_at:
         raise IncidentRejected("resolved_at", "Must not be before startedAt.")
     if "repository_name" in fields:
-        incident.repository = repository_for_name(
-            organization=incident.organization, name=incident.repository_name
+        incident.repository = incident_repository(
+            organization=incident.organization,
+            source=incident.source,
+            name=incident.repository_name,
         )
     if source_updated_at is not None:
         incident.source_updated_at = source_updated_at

@@ -7,6 +7,16 @@ urlpatterns = [
     path("api/v1/incidents", IncidentsApi.as_view(), name="api-incidents"),
     path("settings/incident-window/", settings_views.incident_window_save, name="incident_window"),
     path(
+        "settings/pagerduty-services/",
+        settings_views.pagerduty_service_add,
+        name="pagerduty_service_add",
+    ),
+    path(
+        "settings/pagerduty-services/<int:pk>/remove/",
+        settings_views.pagerduty_service_remove,
+        name="pagerduty_service_remove",
+    ),
+    path(
         "webhooks/pagerduty/<str:path_token>/",
         pagerduty_views.pagerduty_webhook,
         name="pagerduty_webhook",

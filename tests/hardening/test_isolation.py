@@ -21,7 +21,7 @@ from rest_framework.test import APIClient
 
 from deployments.models import Deployment, DeploymentReceipt
 from deployments.recording import deployment_record
-from incidents.models import PagerDutyDelivery, PagerDutyWebhook
+from incidents.models import PagerDutyDelivery, PagerDutyService, PagerDutyWebhook
 from incidents.services import (
     incident_record,
     pagerduty_webhook_connect,
@@ -613,6 +613,27 @@ def case_incident_window(world: World):
     _assert_globex_untouched(world)
 
 
+def case_pagerduty_service_add(world: World):
+    url = reverse("pagerduty_service_add")
+    data = {"service": "globex", "repository": world.globex_repository.pk}
+    assert world.member.post(url, data).status_code == 403
+    # globex's repository is not acme's to map.
+    assert world.admin.post(url, data).status_code == 302
+    assert not PagerDutyService.objects.exists()
+    _assert_globex_untouched(world)
+
+
+def case_pagerduty_service_remove(world: World):
+    theirs = PagerDutyService.objects.create(
+        organization=world.globex, name="globex", repository=world.globex_repository
+    )
+    url = reverse("pagerduty_service_remove", args=[theirs.pk])
+    assert world.member.post(url).status_code == 403
+    assert world.admin.post(url).status_code == 404
+    assert PagerDutyService.objects.filter(pk=theirs.pk).exists()
+    _assert_globex_untouched(world)
+
+
 def _globex_team(world: World):
     return world.globex.teams.get(slug="globex-team")
 
@@ -792,6 +813,10 @@ CASES = {
         _case_settings_form("github_deployments", {"github_deployments": "on"})
     ),
     "settings/incident-window/ incident_window": case_incident_window,
+    "settings/pagerduty-services/ pagerduty_service_add": case_pagerduty_service_add,
+    "settings/pagerduty-services/<int:pk>/remove/ pagerduty_service_remove": (
+        case_pagerduty_service_remove
+    ),
     "settings/incident-label/ organization_settings:incident_label": _case_settings_form(
         "incident_label", {"incident_label": "acme-outage"}
     ),
