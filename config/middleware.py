@@ -117,7 +117,7 @@ def access_log(request, response, *, duration_ms: float) -> None:
 # any case, with or without the leading slash (the resolver's 404 names "webhooks/github/…"),
 # and with its slashes percent-encoded, so a mistyped URL carrying the real token is covered.
 WEBHOOK_PATH = re.compile(
-    r"(webhooks(?:/|%2F)+(?:github|gitlab)(?:/|%2F)+)[^/\s'\"?#]+", re.IGNORECASE
+    r"(webhooks(?:/|%2F)+(?:github|gitlab|pagerduty)(?:/|%2F)+)[^/\s'\"?#]+", re.IGNORECASE
 )
 
 

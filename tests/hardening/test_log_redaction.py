@@ -8,6 +8,7 @@ from django.conf import settings
 from django.test import Client
 
 from config.middleware import SecretRedactionLogFilter, text_without_secrets
+from incidents.services import pagerduty_webhook_connect
 from repositories import views
 from repositories.services import github_webhook_connect
 from tests.repositories import payloads
@@ -165,3 +166,14 @@ def test_a_logged_stack_is_redacted(console_output):
     logged = console_output.getvalue()
     assert "Stack (most recent call last)" in logged
     assert "tok_en-1" not in logged
+
+
+def test_refused_pagerduty_deliveries_log_no_path_token(client, organization, console_output):
+    webhook, _ = pagerduty_webhook_connect(organization=organization)
+    url = f"/webhooks/pagerduty/{webhook.path_token}/"
+
+    assert client.post(url, b"{}", content_type="application/json").status_code == 401
+
+    logged = console_output.getvalue()
+    assert "Unauthorized: /webhooks/pagerduty/REDACTED/" in logged
+    assert webhook.path_token not in logged
