@@ -89,7 +89,11 @@ class DeploymentsApi(TokenApiView):
         parameters=[
             DeploymentListParamsSerializer,
             OpenApiParameter("environmentName", str, description="Exact environment name."),
-            OpenApiParameter("repository", str, description='Repository, "owner/name".'),
+            OpenApiParameter(
+                "repository",
+                str,
+                description='Repository path ("owner/name", "group/sub/project").',
+            ),
             OpenApiParameter(
                 "since", DATETIME_OR_EMPTY, description="ISO 8601; deployedAt ≥ since."
             ),
