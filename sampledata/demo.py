@@ -22,6 +22,7 @@ from organizations.services import (
     user_ensure,
 )
 from repositories.models import Commit, PullRequest, Repository
+from sampledata.demo_incidents import demo_incidents_seed
 from sampledata.generation import hours_lognormal, sha_of
 
 DEMO_SLUG = "demo"
@@ -308,4 +309,6 @@ def demo_seed(*, seed: int = 7) -> DemoResult:
             organization=organization, counted_environments=["production"]
         )
         _deployments_seed(organization, random.Random(seed + 1), now)
+    if not organization.incidents.exists():
+        demo_incidents_seed(organization=organization, now=now)
     return DemoResult(organization=organization, username=DEMO_USERNAME, password=DEMO_PASSWORD)

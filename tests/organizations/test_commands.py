@@ -1,8 +1,12 @@
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from deployments.models import Deployment
+from incidents.models import Incident
 from organizations.models import Contributor, Membership, Organization, Team
 from repositories.models import Commit, PullRequest, Repository
 
@@ -67,6 +71,7 @@ COUNTED_MODELS = [
     Commit,
     PullRequest,
     Deployment,
+    Incident,
 ]
 
 
@@ -97,3 +102,38 @@ def test_the_demo_counts_production_only(db):
     organization.counted_environments = ["production", "staging"]
     organization.save()
     assert demo_seed().organization.counted_environments == ["production", "staging"]
+
+
+def test_the_demo_has_incidents_attributed_each_way(db):
+    """The data-quality panel and the incidents table show every case: by SHA, by the
+    rule, unattributed; from the incidents API and PagerDuty."""
+    from metrics.calculations import change_failure_rate
+    from metrics.query import MetricsQuery
+    from sampledata.demo import demo_seed
+
+    organization = demo_seed().organization
+    incidents = {
+        incident.external_id: incident
+        for incident in Incident.objects.filter(organization=organization)
+    }
+
+    assert {key: (row.source, row.attribution) for key, row in incidents.items()} == {
+        "INC-2041": ("api", "explicit"),
+        "INC-2042": ("api", "rule"),
+        "INC-2043": ("api", "unattributed"),
+        "Q1WEBDEMO": ("pagerduty", "rule"),
+        "Q2MOBILEDEMO": ("pagerduty", "rule"),
+    }
+    assert incidents["Q1WEBDEMO"].resolved_at is not None
+    assert incidents["Q2MOBILEDEMO"].resolved_at is None
+    assert incidents["Q1WEBDEMO"].repository.full_name == "acme/web"
+    # The 26 weeks the demo dashboard opens on: the four attributed deployments failed
+    # (beside the tagged ones), the open one is not recovered, the unknown repository's is
+    # counted apart.
+    today = timezone.now().date()
+    failures = change_failure_rate(
+        query=MetricsQuery(organization=organization, start=today - timedelta(weeks=26), end=today)
+    )
+    assert (failures.incidents_attributed, failures.incidents_unattributed) == (4, 1)
+    assert failures.unrecovered >= 1
+    assert failures.failed >= 4
