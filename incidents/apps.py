@@ -42,7 +42,7 @@ class IncidentsConfig(AppConfig):
         deployments_deleted.connect(
             _attribute_on_deployments_deleted, dispatch_uid="incidents.deployments_deleted"
         )
-        # GitHub issues labelled as incidents reach the GitHub webhook as `issues` events.
-        from incidents.github_issues import webhook_handler_register
+        # Issues that are incidents reach the GitHub and GitLab webhooks.
+        from incidents.issues import webhook_handlers_register
 
-        webhook_handler_register()
+        webhook_handlers_register()

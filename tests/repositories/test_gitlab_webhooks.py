@@ -93,7 +93,10 @@ def test_without_either_header_an_identical_body_is_a_duplicate(client, gitlab_w
 @pytest.mark.parametrize(
     ("event", "payload"),
     [
-        ("Issue Hook", {"object_kind": "issue", "object_attributes": {"action": "open"}}),
+        (
+            "Wiki Page Hook",
+            {"object_kind": "wiki_page", "object_attributes": {"action": "create"}},
+        ),
         ("Pipeline Hook", {"object_kind": "pipeline"}),
         (MR, payloads.merge_request(action="some_future_action")),
     ],

@@ -1,7 +1,8 @@
-"""GitHub issues labelled as incidents, through the signed GitHub webhook (`issues` event):
-opened starts, closed resolves, reopened reopens, an older event changes nothing, and the
-label is the organization's setting. Payloads in the shape of GitHub's "issues" webhook
-event (docs.github.com, Webhook events and payloads: issues)."""
+"""Issues that are incidents, through the signed GitHub webhook (`issues` event) and the
+GitLab webhook (Issue Hook): opened starts, closed resolves, reopened reopens, an older event
+changes nothing, and the label is the organization's setting; the Settings page's incident
+forms. Payloads in the shapes of GitHub's "issues" event (docs.github.com, Webhook events
+and payloads) and GitLab's Issue Hook (its webhook_events.md)."""
 
 from datetime import UTC, datetime
 
@@ -9,9 +10,11 @@ import pytest
 from django.urls import reverse
 
 from incidents.models import Incident
+from repositories.gitlab_connection import gitlab_webhook_connect
 from repositories.models import WebhookDelivery
 from repositories.services import github_webhook_connect
 from tests.incidents.conftest import T0, deploy, hours, record
+from tests.repositories.gitlab_helpers import deliver as gitlab_deliver
 from tests.repositories.test_webhooks import deliver
 
 pytestmark = pytest.mark.django_db
@@ -214,3 +217,103 @@ def test_a_window_out_of_range_is_refused_and_changes_nothing(admin_client, orga
 
 def test_members_cannot_change_the_window(member_client, organization):
     assert member_client.post(reverse("incident_window"), {"window_days": "1"}).status_code == 403
+
+
+# GitLab's Issue Hook, in the shape of GitLab's documented example
+# (doc/user/project/integrations/webhook_events.md, "Work item events").
+
+
+@pytest.fixture
+def gitlab_webhook(organization):
+    return gitlab_webhook_connect(organization=organization)[0]
+
+
+def gitlab_issue(
+    action="open",
+    *,
+    kind="Issue",
+    labels=("incident",),
+    state="opened",
+    closed_at=None,
+    updated_at=None,
+    path="acme/platform/web",
+):
+    return {
+        "object_kind": "issue",
+        "event_type": "issue",
+        "user": {"id": 1, "name": "Administrator", "username": "root"},
+        "project": {
+            "id": 1,
+            "name": "Web",
+            "web_url": f"https://gitlab.example.com/{path}",
+            "path_with_namespace": path,
+            "default_branch": "main",
+        },
+        "object_attributes": {
+            "id": 301,
+            "iid": 23,
+            "title": "Checkout returns 500",
+            "author_id": 51,
+            "project_id": 14,
+            "created_at": "2026-03-02T12:00:00Z",
+            "updated_at": _time(updated_at or closed_at or T0),
+            "closed_at": _time(closed_at) if closed_at else None,
+            "type": kind,
+            "url": f"https://gitlab.example.com/{path}/-/issues/23",
+            "state": state,
+            "action": action,
+            "severity": "high",
+            "labels": [{"id": 206, "title": label} for label in labels],
+        },
+        "labels": [{"id": 206, "title": label, "type": "ProjectLabel"} for label in labels],
+    }
+
+
+def _gitlab_incident() -> Incident:
+    return Incident.objects.get(source=Incident.Source.GITLAB, external_id="acme/platform/web#23")
+
+
+def test_a_labelled_gitlab_issue_opened_then_closed_is_an_incident(
+    client, gitlab_webhook, organization
+):
+    response = gitlab_deliver(client, gitlab_webhook, "Issue Hook", gitlab_issue())
+
+    assert response.status_code == 200, response.content
+    incident = _gitlab_incident()
+    assert incident.started_at == T0 and incident.resolved_at is None
+    assert incident.severity == "high"
+    assert incident.url == "https://gitlab.example.com/acme/platform/web/-/issues/23"
+    assert incident.repository.full_name == "acme/platform/web"
+    assert incident.repository.host == "gitlab"
+
+    closed = gitlab_issue("close", state="closed", closed_at=T0 + hours(4))
+    gitlab_deliver(client, gitlab_webhook, "Issue Hook", closed)
+    assert _gitlab_incident().resolved_at == T0 + hours(4)
+    # A replayed older "open" does not reopen it.
+    gitlab_deliver(client, gitlab_webhook, "Issue Hook", gitlab_issue())
+    assert _gitlab_incident().resolved_at == T0 + hours(4)
+
+
+def test_a_gitlab_incident_type_needs_no_label(client, gitlab_webhook, organization):
+    payload = gitlab_issue(kind="Incident", labels=())
+
+    assert gitlab_deliver(client, gitlab_webhook, "Issue Hook", payload).status_code == 200
+    assert _gitlab_incident().title == "Checkout returns 500"
+
+
+def test_an_unlabelled_gitlab_issue_is_stored_and_ignored(client, gitlab_webhook, organization):
+    response = gitlab_deliver(client, gitlab_webhook, "Issue Hook", gitlab_issue(labels=("bug",)))
+
+    assert response.status_code == 202
+    assert not Incident.objects.exists()
+
+
+def test_a_malformed_gitlab_issue_is_a_400_naming_the_field(client, gitlab_webhook):
+    payload = gitlab_issue()
+    payload["object_attributes"]["created_at"] = "1969-07-20 20:17:40 UTC"
+
+    response = gitlab_deliver(client, gitlab_webhook, "Issue Hook", payload)
+
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["field"] == "object_attributes.created_at"
+    assert not Incident.objects.exists()
