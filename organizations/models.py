@@ -56,7 +56,7 @@ class Organization(models.Model):
         db_default=DEFAULT_INCIDENT_WINDOW,
         help_text="How long before an incident a deployment of its repository can have caused it.",
     )
-    # A GitHub issue with this label (any case) is an incident (incidents/github_issues.py).
+    # A GitHub or GitLab issue with this label (any case) is an incident (incidents/issues.py).
     incident_label = models.CharField(
         max_length=50,
         default="incident",
