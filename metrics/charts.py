@@ -278,7 +278,8 @@ def deploy_time_figure(report: MetricsReport) -> dict:
 
 
 def change_failure_rate_figure(report: MetricsReport) -> dict:
-    """Change Failure Rate per period, in percent (no bar: no deployments in the period)."""
+    """Change fail rate per period as bars and deployment rework rate as a line, in
+    percent (no point: no deployments in the period)."""
     x = [period.isoformat() for period in report.periods]
     periods = [report.failures.periods[period] for period in report.periods]
     trace = {
@@ -292,8 +293,23 @@ def change_failure_rate_figure(report: MetricsReport) -> dict:
         "marker": {"color": "#e03131"},
         "hovertemplate": "%{y}% (%{text} failed)<extra>Change failure rate</extra>",
     }
-    layout = _layout(y_title="Failed deployments, %") | {"showlegend": False}
-    return _figure([trace], layout)
+    rework = {
+        "type": "scatter",
+        "mode": "lines+markers",
+        "name": "Deployment rework rate",
+        "x": x,
+        "y": [_percent(period.rework_rate) for period in periods],
+        "customdata": x,
+        "text": [f"{period.rework} of {period.deployments}" for period in periods],
+        "marker": {"color": "#7048e8"},
+        "hovertemplate": "%{y}% (%{text} rework)<extra>Deployment rework rate</extra>",
+    }
+    layout = _layout(y_title="Deployments, %") | {"showlegend": True}
+    return _figure([trace, rework], layout)
+
+
+def _percent(rate: float | None) -> float | None:
+    return None if rate is None else round(rate * 100, 1)
 
 
 def recovery_time_figure(report: MetricsReport) -> dict:

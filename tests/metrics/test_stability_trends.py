@@ -49,6 +49,9 @@ def test_the_trend_charts_draw_the_per_period_numbers(organization, member_clien
     failure_rate = plotly.graph_objects.Figure(charts["change_failure_rate"])
     # 1 of 3 = 33.3 %, no deployments, 0 of 1, no deployments.
     assert list(failure_rate.data[0].y) == [33.3, None, 0.0, None]
+    # Rework, the line beside it: the rollback is rework too, 1 of 3; then 0 of 1.
+    assert failure_rate.data[1].name == "Deployment rework rate"
+    assert list(failure_rate.data[1].y) == [33.3, None, 0.0, None]
     recovery = plotly.graph_objects.Figure(charts["recovery_time"])
     # The one recovery, 1 h, in the week of 01-05.
     assert list(recovery.data[0].y) == [1.0, None, None, None]
@@ -88,6 +91,6 @@ def test_every_chart_has_a_table_of_its_numbers(organization, member_client):
         r'<details class="chart-table">.*?<caption>([^<]+)</caption>', content, re.S
     )
     assert len(charts) == len(tables) == 5
-    assert "Change failure rate per week (Failed deployments, %)" in tables
+    assert "Change failure rate and rework per week (Deployments, %)" in tables
     # The failure-rate table's first week: 33.3 % (1 of 3 failed).
     assert '<td class="num">33.3 (1 of 3)</td>' in content
