@@ -8,9 +8,7 @@ status_changed_at as deployedAt, the commit title as title. Other statuses (runn
 canceled) are stored, not recorded.
 """
 
-from config.fields import column_fitted
-from deployments.models import Deployment, DeploymentReceipt
-from deployments.recording import deployment_record
+from deployments.delivered import delivered_deployment_record
 from organizations.models import Organization
 from repositories.gitlab import DeploymentData, deployment_hook_parse
 from repositories.gitlab_webhooks import DEPLOYMENT_HOOK, project_repository
@@ -30,21 +28,15 @@ def gitlab_deployment_apply(
         return Applied(detail=detail, ignored=True)
     if data.status != RECORDED_STATUS:
         return Applied(detail=f"deployment {data.status} is not recorded", ignored=True)
-    repository = project_repository(organization, data.project)
-    result = deployment_record(
+    return delivered_deployment_record(
         organization=organization,
-        request_id=column_fitted(DeploymentReceipt, "request_id", delivery.delivery_id),
-        raw_body=delivery.raw_body,
-        received_at=delivery.received_at,
-        shas=[data.sha],
-        environment_name=column_fitted(Deployment, "environment_name", data.environment),
+        delivery=delivery,
+        repository=project_repository(organization, data.project),
+        sha=data.sha,
+        environment=data.environment,
         deployed_at=data.status_changed_at,
-        title=column_fitted(Deployment, "title", data.title),
-        tags=(),
-        is_test=False,
+        title=data.title,
     )
-    detail = f"deployment {result.deployment.pk} to {result.deployment.environment_name} recorded"
-    return Applied(detail=detail, repository=repository)
 
 
 def gitlab_webhook_handler_register() -> None:
