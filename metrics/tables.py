@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Case, F, Prefetch, QuerySet, TextField, Value, When
+from django.db.models import Case, F, Prefetch, Q, QuerySet, TextField, Value, When
 from django.db.models.functions import Concat, Left, NullIf
 from django.db.models.lookups import In
 from django.utils.functional import cached_property
@@ -20,6 +20,7 @@ from metrics.selectors.drilldowns import (
     pull_requests_table,
     tags_joined,
 )
+from metrics.selectors.failures import failed_q, rework_q
 from metrics.selectors.pull_requests import LEAD_TIME_SPANS, lead_time_seconds
 from metrics.selectors.status import ORGANIZATION_LINE, Status
 from metrics.selectors.teams import deployment_team_names, team_names_joined
@@ -183,6 +184,8 @@ DEPLOYMENT_CSV_HEADER = [
     "teams",
     "counted",
     "left_out_because",
+    "failed",
+    "rework",
 ]
 PULL_REQUEST_CSV_HEADER = [
     "repository",
@@ -228,8 +231,22 @@ def deployment_csv(*, query: MetricsQuery, sort: str | None = None) -> Iterator[
             default=None,
             output_field=TextField(),
         ),
+        _counted_flag(failed_q(query=query)),
+        _counted_flag(rework_q(query=query)),
     )
     return _copied_csv(rows, DEPLOYMENT_CSV_HEADER)
+
+
+def _counted_flag(condition: Q) -> Case:
+    """yes / no of a counted deployment (`failed_q`, `rework_q`); empty when it does not
+    count, since only counted deployments fail or are rework in the metrics."""
+    counted = Q(status__in=ORGANIZATION_LINE)
+    return Case(
+        When(counted & condition, then=Value("yes")),
+        When(counted, then=Value("no")),
+        default=None,
+        output_field=TextField(),
+    )
 
 
 def _text_cell(expression) -> Case:

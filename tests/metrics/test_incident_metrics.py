@@ -31,12 +31,15 @@ window is the default 7 days.
     I10 acme/ghost  01-15 09:00 → 10:00        (no such repository: unattributed)
 """
 
+import csv
+import io
 from datetime import date, datetime
 
 import pytest
 
 from incidents.models import Incident
 from incidents.services import incident_record
+from metrics import tables
 from metrics.calculations import change_failure_rate
 from metrics.previous_period import previous_report, tile_changes
 from metrics.report import metrics_report, totals_payload
@@ -269,3 +272,25 @@ def test_the_previous_period_counts_incident_failures_and_rework_too(organizatio
     assert changes["deployment_rework_rate"].delta_text == "+25.0 pp"
     assert changes["deployment_rework_rate"].tone == "worse"
     assert changes["change_failure_rate"].delta == -0.6
+
+
+def test_the_deployment_csv_says_which_failed_and_which_are_rework(organization, scenario):
+    header, *rows = csv.reader(
+        io.StringIO(b"".join(tables.deployment_csv(query=four_weeks(organization))).decode())
+    )
+    by_time = {row[0]: row for row in rows}
+
+    deployments = scenario["deployments"]
+
+    def flagged(column: int) -> set[str]:
+        return {
+            name
+            for name, deployment in deployments.items()
+            if by_time.get(deployment.deployed_at.isoformat(), [""] * 11)[column] == "yes"
+        }
+
+    assert header[-2:] == ["failed", "rework"]
+    assert len(rows) == 20  # W0 is before the range
+    # The same deployments as the rates count, above.
+    assert flagged(9) == {"W2", "W4", "W6", "W8", "W11", "A5", "A7", "A8"}
+    assert flagged(10) == {"W1", "W5", "W7", "W8", "W12"}
