@@ -1,33 +1,17 @@
-import json
-
-from django.core.management.base import BaseCommand, CommandError
-from django.urls import reverse
-
-from organizations.models import Organization
+from repositories.management.webhook_command import WebhookCreateCommand
 from repositories.services import github_webhook_connect, github_webhook_regenerate_secret
 
 
-class Command(BaseCommand):
+class Command(WebhookCreateCommand):
     help = (
         "Create the organization's GitHub webhook and print its payload URL and secret as JSON. "
         "When it already exists, its secret is regenerated (the old one stops working)."
     )
+    host = "GitHub"
+    url_name = "github_webhook"
 
-    def add_arguments(self, parser):
-        parser.add_argument("--org", required=True, metavar="SLUG")
-        parser.add_argument(
-            "--base-url",
-            default="http://127.0.0.1:8000",
-            help="Where GitHub reaches Shiplog (default: http://127.0.0.1:8000).",
-        )
+    def connect(self, organization):
+        return github_webhook_connect(organization=organization)
 
-    def handle(self, *args, org, base_url, **options):
-        organization = Organization.objects.filter(slug=org).first()
-        if organization is None:
-            raise CommandError(f"No organization with slug {org!r}.")
-        webhook, created = github_webhook_connect(organization=organization)
-        # A secret is shown once: printing an existing one again would break that promise.
-        if not created:
-            webhook = github_webhook_regenerate_secret(webhook=webhook)
-        url = base_url.rstrip("/") + reverse("github_webhook", args=[webhook.path_token])
-        self.stdout.write(json.dumps({"url": url, "secret": webhook.secret}))
+    def regenerate(self, webhook):
+        return github_webhook_regenerate_secret(webhook=webhook)
