@@ -44,6 +44,7 @@ def with_incident_deployments(query: MetricsQuery) -> MetricsQuery:
 
 
 def incident_deployment_rows(*, organization: Organization) -> QuerySet[Incident]:
+    """The organization's incidents attributed to a deployment."""
     return Incident.objects.filter(organization=organization, attributed_deployment__isnull=False)
 
 
@@ -57,6 +58,7 @@ def _incident_deployment_ids(query: MetricsQuery):
 
 
 def _incident_repository_ids(query: MetricsQuery):
+    """The repositories of those deployments, carried or as a subquery."""
     if query.incident_deployments is not None:
         repositories = {repository for _deployment, repository in query.incident_deployments}
         return sorted(repositories - {None})
@@ -76,7 +78,7 @@ def failed_q(*, query: MetricsQuery, deployment: str = "pk") -> Q:
     return Q(marks_failure=True) | Q(**with_incident)
 
 
-def failure_ended_at() -> Case:
+def failure_ended_at() -> Subquery:
     """When a failed deployment's failure ended (the end of its recovery time): with
     attributed incidents, the latest `resolved_at` of them, null while any is open; without
     (a tag-only failure), null here, for the caller's next good deployment to decide. On a
