@@ -19,11 +19,11 @@ sys.path.insert(0, str(ROOT))
 DATABASE = "shiplog_github_backfill_bench"
 
 
-def django_setup(database_url: str) -> None:
+def django_setup(database_url: str, *, database: str = DATABASE) -> None:
     if not database_url:
         from config.embedded_postgres import embedded_database_url
 
-        database_url = embedded_database_url(ROOT / "var" / "postgres", DATABASE)
+        database_url = embedded_database_url(ROOT / "var" / "postgres", database)
     os.environ["DATABASE_URL"] = database_url
     os.environ.update(DJANGO_DEBUG="true", DJANGO_SETTINGS_MODULE="config.settings")
     import django
