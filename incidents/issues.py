@@ -18,7 +18,14 @@ from organizations.models import Organization
 from repositories import gitlab
 from repositories.github import repository_full_name
 from repositories.models import WebhookDelivery
-from repositories.payload_fields import PayloadError, field, positive_integer, text, time_field
+from repositories.payload_fields import (
+    PayloadError,
+    field,
+    objects,
+    positive_integer,
+    text,
+    time_field,
+)
 from repositories.services import CodeHost, repository_ensure
 from repositories.webhooks import Applied, handler_register
 
@@ -46,13 +53,7 @@ class IssueData:
 
 
 def _labels(payload: dict, path: str, name_key: str) -> frozenset[str]:
-    labels = field(payload, path, list, required=False) or []
-    names = set()
-    for index, label in enumerate(labels):
-        if not isinstance(label, dict):
-            raise PayloadError(f"{path}.{index}", "must be an object")
-        names.add(text(label, name_key, 100).casefold())
-    return frozenset(names)
+    return frozenset(objects(payload, path, lambda label: text(label, name_key, 100).casefold()))
 
 
 def _fields(payload, prefix: str, *, full_name: str, closed: bool, severity: str = "") -> dict:

@@ -27,6 +27,7 @@ from repositories.payload_fields import (  # noqa: F401 - the parsers' names, re
     MAX_PAYLOAD_DEPTH,
     PayloadError,
     header_check,
+    objects,
     payload_decode,
 )
 from repositories.payload_fields import field as _get
@@ -165,17 +166,7 @@ def _push_commit(commit: dict) -> CommitData:
 
 
 def push_parse(payload: dict) -> PushData:
-    commits = payload.get("commits") or []
-    if not isinstance(commits, list):
-        raise PayloadError("commits", "must be a list")
-    parsed = []
-    for index, commit in enumerate(commits):
-        if not isinstance(commit, dict):
-            raise PayloadError(f"commits.{index}", "must be an object")
-        try:
-            parsed.append(_push_commit(commit))
-        except PayloadError as error:
-            raise PayloadError(f"commits.{index}.{error.field}", error.message) from error
+    parsed = objects(payload, "commits", _push_commit)
     return PushData(
         repository_full_name=repository_full_name(payload),
         ref=_text(payload, "ref", REF_LENGTH),

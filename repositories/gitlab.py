@@ -26,6 +26,7 @@ from repositories.models import (
 from repositories.payload_fields import (
     PayloadError,
     field,
+    objects,
     positive_integer,
     sha_field,
     storable,
@@ -318,17 +319,7 @@ def _push_commit(commit: dict) -> CommitData:
 
 def push_hook_parse(payload: dict) -> PushData:
     """A Push Hook: at most the newest 20 commits; total_commits_count says how many."""
-    commits = payload.get("commits") or []
-    if not isinstance(commits, list):
-        raise PayloadError("commits", "must be a list")
-    parsed = []
-    for index, commit in enumerate(commits):
-        if not isinstance(commit, dict):
-            raise PayloadError(f"commits.{index}", "must be an object")
-        try:
-            parsed.append(_push_commit(commit))
-        except PayloadError as error:
-            raise PayloadError(f"commits.{index}.{error.field}", error.message) from error
+    parsed = objects(payload, "commits", _push_commit)
     total = field(payload, "total_commits_count", int, required=False)
     if total is not None and not 0 <= total <= 2**31 - 1:
         raise PayloadError("total_commits_count", "must not be negative")

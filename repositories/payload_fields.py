@@ -76,6 +76,27 @@ def field(payload: dict, path: str, kind: type | tuple = str, *, required: bool 
     return value
 
 
+def objects(payload: dict, path: str, parse) -> list:
+    """Each object of the optional list at `path` (null or absent is none) read by `parse`;
+    a PayloadError names the item's place, "commits.3.author.email"."""
+    items = payload
+    for key in path.split("."):
+        items = items.get(key) if isinstance(items, dict) else None
+    if items is None:
+        return []
+    if not isinstance(items, list):
+        raise PayloadError(path, "must be a list")
+    parsed = []
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise PayloadError(f"{path}.{index}", "must be an object")
+        try:
+            parsed.append(parse(item))
+        except PayloadError as error:
+            raise PayloadError(f"{path}.{index}.{error.field}", error.message) from error
+    return parsed
+
+
 def storable(value: str, name: str) -> None:
     if "\0" in value:
         raise PayloadError(name, "contains a NUL character")
