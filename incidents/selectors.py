@@ -1,6 +1,8 @@
 from django.db.models import Count, Max, QuerySet
 from django.db.models.functions import Lower
 
+from deployments.counting import deployment_counted_q
+from deployments.models import Deployment
 from incidents.models import Incident, PagerDutyService, PagerDutyWebhook
 from organizations.models import Organization
 
@@ -46,3 +48,30 @@ def pagerduty_services(*, organization: Organization) -> QuerySet[PagerDutyServi
         .select_related("repository")
         .order_by(Lower("name"))
     )
+
+
+def incident_for_organization(*, organization: Organization, pk: int) -> Incident | None:
+    return (
+        Incident.objects.select_related("repository", "attributed_deployment__repository")
+        .filter(organization=organization, pk=pk)
+        .first()
+    )
+
+
+# An admin picks among the latest; an older culprit is rare and reached by its SHA instead.
+CANDIDATES_SHOWN = 20
+
+
+def incident_deployment_candidates(*, incident: Incident) -> QuerySet[Deployment]:
+    """The counted deployments an admin may attribute the incident to: its repository's (or
+    the organization's, when it has none) deployed before it started, latest first."""
+    candidates = Deployment.objects.filter(
+        deployment_counted_q(incident.organization),
+        organization_id=incident.organization_id,
+        deployed_at__lt=incident.started_at,
+    )
+    if incident.repository_id is not None:
+        candidates = candidates.filter(repository_id=incident.repository_id)
+    return candidates.select_related("repository").order_by("-deployed_at", "-id")[
+        :CANDIDATES_SHOWN
+    ]

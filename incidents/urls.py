@@ -1,10 +1,14 @@
 from django.urls import path
 
-from incidents import pagerduty_views, settings_views
+from incidents import pagerduty_views, settings_views, views
 from incidents.api import IncidentsApi
 
 urlpatterns = [
     path("api/v1/incidents", IncidentsApi.as_view(), name="api-incidents"),
+    path("incidents/<int:pk>/", views.incident_detail, name="incident_detail"),
+    path("incidents/<int:pk>/attribute/", views.incident_attribute, name="incident_attribute"),
+    path("incidents/<int:pk>/detach/", views.incident_detach_view, name="incident_detach"),
+    path("incidents/<int:pk>/rule/", views.incident_rule_view, name="incident_rule"),
     path("settings/incident-window/", settings_views.incident_window_save, name="incident_window"),
     path(
         "settings/pagerduty-services/",

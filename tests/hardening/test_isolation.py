@@ -396,6 +396,29 @@ def case_api_incidents(world: World):
     _assert_globex_untouched(world)
 
 
+def case_incident_page(world: World):
+    theirs = _globex_incident(world)
+    url = reverse("incident_detail", args=[theirs.pk])
+    assert world.admin.get(url).status_code == 404
+    assert world.member.get(url).status_code == 404
+
+
+def _case_incident_correction(name: str):
+    """acme's admin posts a correction of globex's incident: not found, nothing changed."""
+
+    def case(world: World):
+        theirs = _globex_incident(world)
+        url = reverse(name, args=[theirs.pk])
+        data = {"deployment": world.globex_deployment.pk}
+        assert world.member.post(url, data).status_code == 403
+        assert world.admin.post(url, data).status_code == 404
+        theirs.refresh_from_db()
+        assert not theirs.attribution_pinned
+        _assert_globex_untouched(world)
+
+    return case
+
+
 def _pagerduty_webhooks(world: World):
     globex = pagerduty_webhook_secret_save(
         webhook=pagerduty_webhook_connect(organization=world.globex)[0], secret="globex-secret"
@@ -813,6 +836,12 @@ CASES = {
         _case_settings_form("github_deployments", {"github_deployments": "on"})
     ),
     "settings/incident-window/ incident_window": case_incident_window,
+    "incidents/<int:pk>/ incident_detail": case_incident_page,
+    "incidents/<int:pk>/attribute/ incident_attribute": _case_incident_correction(
+        "incident_attribute"
+    ),
+    "incidents/<int:pk>/detach/ incident_detach": _case_incident_correction("incident_detach"),
+    "incidents/<int:pk>/rule/ incident_rule": _case_incident_correction("incident_rule"),
     "settings/pagerduty-services/ pagerduty_service_add": case_pagerduty_service_add,
     "settings/pagerduty-services/<int:pk>/remove/ pagerduty_service_remove": (
         case_pagerduty_service_remove
