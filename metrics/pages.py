@@ -72,7 +72,8 @@ def dashboard_context(*, query: MetricsQuery, params: QueryDict) -> dict:
         "changes": tile_changes(report, previous),
         "previous": previous,
         "team_comparison": comparison,
-        "incidents": incident_rows(query=query),
+        # Like the tables below, the incidents of a clicked period only.
+        "incidents": incident_rows(query=tables.query_for_drilldown(query)),
         "drilldown": tables.query_for_drilldown(query),
         "deployments": deployments,
         "pull_requests": pull_requests,

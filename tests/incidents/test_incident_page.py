@@ -143,3 +143,16 @@ def test_another_organizations_incident_is_not_found(admin_client, other_organiz
     assert admin_client.post(reverse("incident_detach", args=[theirs.pk])).status_code == 404
     theirs.refresh_from_db()
     assert not theirs.attribution_pinned
+
+
+def test_a_clicked_period_narrows_the_incidents_table(admin_client, organization, incident):
+    later = record(organization, "INC-2", title="Payments slow", started_at=T0 + hours(24 * 8))
+    range_ = "from=2026-02-02&to=2026-03-29&granularity=week"
+
+    whole = admin_client.get(f"/?{range_}").content.decode()
+    week = admin_client.get(f"/?{range_}&period=2026-03-09").content.decode()
+
+    assert "Checkout down" in whole and "Payments slow" in whole
+    assert "Payments slow" in week and "Checkout down" not in week
+    assert reverse("incident_detail", args=[later.pk]) in week
+    assert "started from 9 Mar 2026 to 15 Mar 2026" in week
