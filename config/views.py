@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.shortcuts import render
+from django.urls import reverse
 
 from incidents.selectors import pagerduty_services, pagerduty_webhook_for_organization
 from metrics.selectors.choices import environment_choices
@@ -33,6 +34,7 @@ def integrations(request):
         "gitlab_syncs": gitlab_sync_states(organization=request.organization),
         "gitlab_api_token": gitlab_api_token_for(organization=request.organization),
         "pagerduty_webhook": pagerduty_webhook_for_organization(organization=request.organization),
+        "incidents_api_url": request.build_absolute_uri(reverse("api-incidents")),
     }
     return render(request, "integrations/index.html", context)
 
