@@ -57,7 +57,11 @@ def metrics_payload(*, query: MetricsQuery) -> dict:
     started, previous_of = reports_started(query, slugs=slugs, spans=tuple(LEAD_TIME_SPANS))
     # The team comparison reads no lead time of the reports: it goes beside them.
     teams = team_comparison(
-        query=started.query, frequency=started.frequency, team_names=team_names, slugs=slugs
+        query=started.query,
+        frequency=started.frequency,
+        deployments=started.deployments,
+        team_names=team_names,
+        slugs=slugs,
     )
     report = started.finished()
     return report_payload(report) | comparison_payload(

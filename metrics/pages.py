@@ -37,7 +37,11 @@ def dashboard_context(*, query: MetricsQuery, params: QueryDict) -> dict:
     started, previous_of = reports_started(query, slugs=slugs)
     # The team comparison reads no lead time of the report: its queries go first.
     comparison = team_comparison(
-        query=query, frequency=started.frequency, team_names=team_names, slugs=slugs
+        query=query,
+        frequency=started.frequency,
+        deployments=started.deployments,
+        team_names=team_names,
+        slugs=slugs,
     )
     quality = data_quality(query=query, frequency=started.frequency)
     # Without a clicked period the tables hold what the report counted: no count queries.

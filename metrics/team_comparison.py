@@ -21,8 +21,8 @@ from metrics.calculations import (
 from metrics.periods import per_week_in_window
 from metrics.query import MetricsQuery
 from metrics.selectors.deployments import (
+    DeploymentCounts,
     recovery_times_by_team,
-    team_failure_counts,
     team_slugs,
 )
 from metrics.selectors.pull_requests import lead_time_summaries_by_team
@@ -60,6 +60,7 @@ def team_comparison(
     *,
     query: MetricsQuery,
     frequency: Frequency,
+    deployments: DeploymentCounts,
     team_names: dict[str, str],
     slugs: dict[int, str] | None = None,
 ) -> list[TeamRow]:
@@ -67,15 +68,17 @@ def team_comparison(
 
     Deployments: the team's line on the frequency chart (`frequency.teams`, its counted
     deployments); per week by the tiles' rule (`per_week_in_window`). Change failure rate:
-    of the team's counted deployments in the range, the failed ones (tags `is_failure` /
-    `rollback`). Lead time: the counted PRs authored by the team's people (bots' PRs count
-    for no team). Recovery: the failed counted deployments attributed to the team.
-    `team_names`: slug -> name of the organization's teams; `slugs`: their `team_slugs`.
+    of the team's counted deployments in the range, the failed ones (`failed_q`), counted
+    with the team lines (`deployments.team_failures`). Lead time: the counted PRs authored
+    by the team's people (bots' PRs count for no team). Recovery: the failed counted
+    deployments attributed to the team.
+    `deployments`: the report's DeploymentCounts (with team lines); `team_names`: slug ->
+    name of the organization's teams; `slugs`: their `team_slugs`.
     Of lead time only the total is computed (one sort, its three percentiles together).
     """
     if slugs is None:
         slugs = team_slugs(organization=query.organization)
-    failures = team_failure_counts(query=query, slugs=slugs)
+    failures = deployments.team_failures
     lead_times = {
         slugs[row[0]]: summaries_from_row(row, LEAD_TIME_TOTAL).lead_time
         for row in lead_time_summaries_by_team(

@@ -1,6 +1,6 @@
 """The deployments in a query's range and slice, and their counts per period."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date
 
 from django.db import connection, models
@@ -105,6 +105,8 @@ class DeploymentCounts:
     by_team: dict[tuple[date, str], int]
     # (period, status, in the team selection) -> (failed, rework) deployments of those
     by_stability: dict[tuple[date, str, bool], tuple[int, int]]
+    # team slug -> (its counted deployments in the range, the failed ones, `failed_q`)
+    team_failures: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
 def deployment_counts(
@@ -130,14 +132,26 @@ def deployment_counts(
     if slugs is None:
         slugs = team_slugs(organization=organization)
     # COUNT(*), not of the id: the covering index (organization, deployed_on) has no id.
+    # The failed ones in the same pass: the team comparison's rates read the same rows.
+    failed = failed_q(query=query, deployment="deployment_id")
     team_counts = (
         team_rows(query=query, slugs=slugs)
         .order_by()
         .values_list(day_period("deployed_on", query.granularity), "team_id")
-        .annotate(count=Count("*"))
+        .annotate(count=Count("*"), failed=Count("team", filter=failed))
     )
-    by_team = {(day, slugs[team_id]): count for day, team_id, count in team_counts}
-    return DeploymentCounts(by_status=by_status, by_team=by_team, by_stability=by_stability)
+    by_team, team_failures = {}, {}
+    for day, team_id, count, failures in team_counts:
+        slug = slugs[team_id]
+        by_team[(day, slug)] = count
+        total, failed_total = team_failures.get(slug, (0, 0))
+        team_failures[slug] = (total + count, failed_total + failures)
+    return DeploymentCounts(
+        by_status=by_status,
+        by_team=by_team,
+        by_stability=by_stability,
+        team_failures=team_failures,
+    )
 
 
 def _grouped_by_status(query: MetricsQuery, deployments: QuerySet[Deployment]) -> QuerySet:
@@ -199,20 +213,6 @@ def team_rows(*, query: MetricsQuery, slugs: dict[int, str]) -> QuerySet[Deploym
     if query.teams:
         teams = teams.filter(team_id__in=[pk for pk, slug in slugs.items() if slug in query.teams])
     return teams
-
-
-def team_failure_counts(*, query: MetricsQuery, slugs: dict[int, str]) -> dict[str, tuple]:
-    """Team slug -> (counted deployments, failed ones) of the range: the team lines' rows
-    (`team_rows`), failed as `failed_q` says (the row copies the deployment's
-    `marks_failure`), in one grouped query."""
-    failed = failed_q(query=query, deployment="deployment_id")
-    grouped = (
-        team_rows(query=query, slugs=slugs)
-        .order_by()
-        .values_list("team_id")
-        .annotate(count=Count("*"), failed=Count("team", filter=failed))
-    )
-    return {slugs[team_id]: (count, failed) for team_id, count, failed in grouped}
 
 
 def _failed_with_recovery(query: MetricsQuery) -> QuerySet[Deployment]:

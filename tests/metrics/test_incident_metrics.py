@@ -42,7 +42,7 @@ from incidents.services import incident_record
 from metrics import tables
 from metrics.calculations import change_failure_rate
 from metrics.previous_period import previous_report, tile_changes
-from metrics.report import metrics_report, totals_payload
+from metrics.report import metrics_report, report_started, totals_payload
 from metrics.team_comparison import team_comparison
 from tests.factories import make_commit, make_contributor, make_repository, make_team
 from tests.metrics.helpers import at, make_deployment, make_query
@@ -236,11 +236,15 @@ def test_a_repository_filter_narrows_deployments_and_incidents(organization, sce
 
 def test_the_team_comparison_uses_the_same_failures(organization, scenario):
     query = four_weeks(organization)
-    report = metrics_report(query=query)
+    started = report_started(query=query)
+    report = started.finished()
     rows = {
         row.slug: row
         for row in team_comparison(
-            query=query, frequency=report.frequency, team_names={"web": "Web", "api": "Api"}
+            query=query,
+            frequency=report.frequency,
+            deployments=started.deployments,
+            team_names={"web": "Web", "api": "Api"},
         )
     }
 
