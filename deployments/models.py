@@ -10,6 +10,8 @@ from tokens.models import ApiToken
 
 # Tags that mark a failed deployment (the PR-title rule is PullRequest.title_marks_failure).
 FAILURE_TAGS = ("is_failure", "rollback")
+# Tags that mark rework, an unplanned deployment (metrics.selectors.failures.rework_q).
+REWORK_TAGS = ("hotfix", "rollback")
 
 
 def tags_q(tags, *, prefix: str = "") -> models.Q:
@@ -85,6 +87,15 @@ class Deployment(models.Model):
         output_field=models.BooleanField(),
         db_persist=True,
     )
+    # Likewise for the rework tags: a range's rework reads a partial index, not every
+    # tagged deployment's tags.
+    marks_rework = models.GeneratedField(
+        expression=models.ExpressionWrapper(
+            tags_q(REWORK_TAGS), output_field=models.BooleanField()
+        ),
+        output_field=models.BooleanField(),
+        db_persist=True,
+    )
 
     class Meta:
         constraints = [
@@ -105,6 +116,11 @@ class Deployment(models.Model):
                 fields=["organization", "deployed_at"],
                 condition=models.Q(marks_failure=True),
                 name="deployment_failed",
+            ),
+            models.Index(
+                fields=["organization", "deployed_at"],
+                condition=models.Q(marks_rework=True),
+                name="deployment_rework",
             ),
             models.Index(
                 fields=["organization", "repository", "deployed_at"], name="deployment_org_repo"

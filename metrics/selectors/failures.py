@@ -18,14 +18,12 @@ from django.db.models import (
     When,
 )
 
-from deployments.models import tags_q
 from incidents.attribution import attribution_reason
 from incidents.models import Incident
 from metrics.query import MetricsQuery
 from organizations.models import Organization
 
 # Tags that mark a deployment as rework (unplanned, to fix production), beside incidents.
-REWORK_TAGS = ("hotfix", "rollback")
 
 
 def with_incident_deployments(query: MetricsQuery) -> MetricsQuery:
@@ -117,16 +115,17 @@ def rework_q(*, query: MetricsQuery) -> Q:
     during_incident = Q(repository_id__in=_incident_repository_ids(query)) & Q(
         Exists(open_incident)
     )
-    return tags_q(REWORK_TAGS) | during_incident
+    # The tags as the stored flag (deployments.models.REWORK_TAGS, `marks_rework`).
+    return Q(marks_rework=True) | during_incident
 
 
 def stability_candidates_q(*, query: MetricsQuery) -> Q:
     """A superset of the deployments `failed_q` or `rework_q` may hold, each arm of it an
-    index (failed, tagged, primary key, repository): the stability counts read those rows
+    index (failed, rework, primary key, repository): the stability counts read those rows
     only, not every deployment of the range."""
     return (
         Q(marks_failure=True)
-        | ~Q(tags=[])
+        | Q(marks_rework=True)
         | Q(pk__in=_incident_deployment_ids(query))
         | Q(repository_id__in=_incident_repository_ids(query))
     )

@@ -371,6 +371,21 @@ def test_marks_failure_is_computed_from_the_tags(organization, tags, marks_failu
     assert Deployment.objects.values_list("marks_failure", flat=True).get() is marks_failure
 
 
+@pytest.mark.parametrize(
+    ("tags", "marks_rework"),
+    [
+        (["HotFix"], True),
+        (["release", "rollback"], True),
+        (["hotfixes"], False),  # a whole tag, not a part of one
+        (["is_failure"], False),
+        ([], False),
+    ],
+)
+def test_marks_rework_is_computed_from_the_tags(organization, tags, marks_rework):
+    record(organization, [make_sha(1)], tags=tags)
+    assert Deployment.objects.values_list("marks_rework", flat=True).get() is marks_rework
+
+
 def test_marks_failure_follows_the_replacing_receipt(organization):
     record(organization, [make_sha(1)], tags=["rollback"], received_at=T0)
     record(organization, [make_sha(1)], tags=[], received_at=T0 + timedelta(minutes=1))
