@@ -25,6 +25,7 @@ from repositories.payload_fields import (
     positive_integer,
     text,
     time_field,
+    web_url,
 )
 from repositories.services import CodeHost, repository_ensure
 from repositories.webhooks import Applied, handler_register
@@ -60,11 +61,9 @@ def _fields(payload, prefix: str, *, full_name: str, closed: bool, severity: str
     started_at = time_field(payload, f"{prefix}.created_at").astimezone(UTC)
     closed_at = time_field(payload, f"{prefix}.closed_at", required=False)
     ended_at = closed_at or time_field(payload, f"{prefix}.updated_at")
-    url = text(payload, f"{prefix}.{'html_url' if prefix == 'issue' else 'url'}", 2000)
     return {
         "title": text(payload, f"{prefix}.title", 500),
-        # Shown as a link: only a web address, never javascript: or data:.
-        "url": url if url.startswith(("https://", "http://")) else "",
+        "url": web_url(payload, f"{prefix}.{'html_url' if prefix == 'issue' else 'url'}", 2000),
         "severity": severity,
         "repository_name": full_name,
         "started_at": started_at,

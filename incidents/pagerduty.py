@@ -17,7 +17,14 @@ from django.utils import timezone
 
 from incidents.models import Incident, PagerDutyDelivery, PagerDutyWebhook
 from incidents.services import IncidentRejected, incident_record
-from repositories.payload_fields import PayloadError, field, payload_decode, text, time_field
+from repositories.payload_fields import (
+    PayloadError,
+    field,
+    payload_decode,
+    text,
+    time_field,
+    web_url,
+)
 
 MAX_PAYLOAD_BYTES = 1024 * 1024
 # The events that start, keep open or end an incident; every other one is stored, 202.
@@ -74,11 +81,6 @@ def _time(payload: dict, path: str) -> datetime:
     return time_field(payload, path).astimezone(UTC)
 
 
-def _web_url(value: str) -> str:
-    # Shown as a link later: only a web address, never javascript: or data:.
-    return value if value.startswith(("https://", "http://")) else ""
-
-
 def event_parse(payload: dict) -> PagerDutyEvent:
     """The event, or PayloadError naming the field. An incident event yields the incident's
     fields; any other event only its id and type."""
@@ -91,7 +93,7 @@ def event_parse(payload: dict) -> PagerDutyEvent:
     severity = text(payload, "event.data.priority.summary", 100)
     fields = {
         "title": text(payload, "event.data.title", 500),
-        "url": _web_url(text(payload, "event.data.html_url", 2000)),
+        "url": web_url(payload, "event.data.html_url", 2000),
         "severity": severity or text(payload, "event.data.urgency", 100),
         "repository_name": text(payload, "event.data.service.summary", 200),
         "started_at": started_at,

@@ -1,7 +1,6 @@
 """Writing incidents: one upsert for every source (the API, PagerDuty), then the one
 attribution rule (incidents.attribution); and the PagerDuty webhook's URL and secret."""
 
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -13,6 +12,7 @@ from incidents.attribution import incidents_attribute
 from incidents.models import Incident, PagerDutyService, PagerDutyWebhook
 from organizations.models import Organization
 from repositories.models import Repository
+from repositories.webhook_secrets import webhook_path_token
 
 # What a source may set; a field it leaves out keeps its stored value.
 RECORDED_FIELDS = frozenset(
@@ -201,7 +201,7 @@ def pagerduty_webhook_connect(
     secret is saved every delivery is refused. Connecting twice keeps the first one."""
     return PagerDutyWebhook.objects.get_or_create(
         organization=organization,
-        defaults={"created_by": created_by, "path_token": secrets.token_urlsafe(24), "secret": ""},
+        defaults={"created_by": created_by, "path_token": webhook_path_token(), "secret": ""},
     )
 
 

@@ -15,20 +15,25 @@ committer time. Git knows no PR open or review time, so those stay empty.
 """
 
 import re
-import subprocess
-import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from django.db import connection, transaction
 
+from config.fields import column_fitted
 from organizations.dates import OUT_OF_RANGE_MESSAGE, date_is_supported
 from organizations.models import Organization
 from organizations.services import AuthorIdentity, contributors_resolve
 from repositories.git_graph import commits_only_in, generations
-from repositories.git_process import git_invocation, git_run
+from repositories.git_log import (
+    GitCommit,
+    GitImportError,
+    git_log,
+    repository_check,
+    repository_name_guess,
+)
 from repositories.models import (
     REPOSITORY_FULL_NAME,
     REPOSITORY_FULL_NAME_MESSAGE,
@@ -46,33 +51,12 @@ from repositories.services import (
     rows_insert,
 )
 
-# Records start with RS; fields are NUL-separated (neither occurs in names or messages).
-_FORMAT = "%x1e%H%x00%P%x00%an%x00%ae%x00%at%x00%ct%x00%B"
-_READ_SIZE = 1 << 20
 _PROGRESS_EVERY = 10_000
 _GITHUB_MERGE = re.compile(r"^Merge pull request #(\d+) from (\S+)")
 _SQUASH = re.compile(r"\s*\(#(\d+)\)\s*$")
 _GITLAB = re.compile(r"^See merge request (\S+)!(\d+)\s*$", re.MULTILINE)
 _GITLAB_BRANCH = re.compile(r"^Merge branch '([^']+)'")
-# The path of a remote URL: after the host of "scheme://host/path" or of scp-like
-# "user@host:path" (GitLab paths may hold subgroups: group/subgroup/project).
-_REMOTE_URL = re.compile(r"^(?:[a-z][a-z0-9+.-]*://[^/]+/|[^/:\s]+:)(\S+?)(?:\.git)?/?$", re.I)
 _FULL_NAME = re.compile(REPOSITORY_FULL_NAME)
-
-
-class GitImportError(Exception):
-    """The path cannot be imported; the message says why."""
-
-
-@dataclass(slots=True)
-class GitCommit:
-    sha: str
-    parents: tuple[str, ...]
-    author_name: str
-    author_email: str
-    authored_ts: int
-    committed_ts: int
-    message: str
 
 
 @dataclass(slots=True)
@@ -95,62 +79,6 @@ class ImportResult:
     pull_requests_found: int = 0
     pull_requests_added: int = 0
     pull_requests_updated: int = 0
-
-
-def repository_check(path: Path) -> None:
-    if not path.is_dir():
-        raise GitImportError(f"{path} does not exist or is not a folder.")
-    if git_run(path, "rev-parse", "--git-dir").returncode != 0:
-        raise GitImportError(f"{path} is not a git repository.")
-
-
-def repository_name_guess(path: Path) -> str:
-    """The path of the `origin` remote URL (owner/name, group/subgroup/project), else
-    "local/<folder name>"."""
-    remote = git_run(path, "remote", "get-url", "origin")
-    match = _REMOTE_URL.match(remote.stdout.strip()) if remote.returncode == 0 else None
-    if match and _FULL_NAME.match(match[1]):
-        return match[1]
-    return f"local/{path.resolve().name}"
-
-
-def _commit_parse(record: bytes) -> GitCommit:
-    sha, parents, name, email, authored, committed, message = record.split(b"\x00", 6)
-    return GitCommit(
-        sha=sha.decode(),
-        parents=tuple(parents.decode().split()),
-        author_name=name.decode("utf-8", "replace"),
-        author_email=email.decode("utf-8", "replace"),
-        authored_ts=int(authored),
-        committed_ts=int(committed),
-        message=message.decode("utf-8", "replace").rstrip("\n"),
-    )
-
-
-def git_log(path: Path, *, since: datetime | None = None) -> Iterator[GitCommit]:
-    """Streams every commit from one `git log` process, newest first."""
-    # --branches/--tags/--remotes rather than --all: refs/stash and refs/notes hold commits
-    # that are not code history. HEAD covers detached CI checkouts.
-    revisions = ["--branches", "--tags", "--remotes"]
-    if git_run(path, "rev-parse", "--verify", "-q", "HEAD").returncode == 0:
-        revisions.append("HEAD")
-    args = [*revisions, f"--format={_FORMAT}", "--no-color"]
-    if since is not None:
-        args.append(f"--since={since.isoformat()}")
-    argv, environment = git_invocation(path, "log", *args)
-    with tempfile.TemporaryFile() as stderr:
-        process = subprocess.Popen(argv, env=environment, stdout=subprocess.PIPE, stderr=stderr)
-        pending = b""
-        for chunk in iter(lambda: process.stdout.read(_READ_SIZE), b""):
-            records = (pending + chunk).split(b"\x1e")
-            pending = records.pop()
-            yield from (_commit_parse(record) for record in records if record)
-        if pending:
-            yield _commit_parse(pending)
-        if process.wait() != 0:
-            stderr.seek(0)
-            message = stderr.read().decode("utf-8", "replace").strip()
-            raise GitImportError(f"git log failed: {message}")
 
 
 def merge_detect(commit: GitCommit) -> MergeFound | None:
@@ -179,8 +107,8 @@ def merge_detect(commit: GitCommit) -> MergeFound | None:
     return MergeFound(
         number=number,
         sha=commit.sha,
-        title=title[:500],
-        head_branch=head_branch[:255],
+        title=column_fitted(PullRequest, "title", title),
+        head_branch=column_fitted(PullRequest, "head_branch", head_branch),
         committed_ts=commit.committed_ts,
         is_single_commit=is_single_commit,
     )

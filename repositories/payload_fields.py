@@ -111,6 +111,12 @@ def text(payload: dict, path: str, max_length: int) -> str:
     return (field(payload, path, required=False) or "")[:max_length]
 
 
+def web_url(payload: dict, path: str, max_length: int) -> str:
+    """An optional link to show: an http(s) address, else "" (never javascript: or data:)."""
+    url = text(payload, path, max_length)
+    return url if url.startswith(("https://", "http://")) else ""
+
+
 def positive_integer(payload: dict, path: str) -> int:
     value = field(payload, path, int)
     if not 1 <= value <= MAX_INTEGER:

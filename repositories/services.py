@@ -4,19 +4,17 @@ Both ingestion paths (GitHub webhooks and `import_git`) end here, so the rules f
 upserts, contributor resolution and notifying the deployment linker live in one place.
 """
 
-import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import connection, transaction
 from django.db.models import Q
-from django.utils import timezone
 
 from config.fields import column_fitted
 from organizations.models import Organization
 from organizations.services import AuthorIdentity, contributor_is_bot, contributors_resolve
-from repositories.models import GITHUB_URL, Commit, GitHubWebhook, PullRequest, Repository
+from repositories.models import GITHUB_URL, Commit, PullRequest, Repository
 from repositories.selectors import login_is_marked_bot
 from repositories.signals import commit_data_changed
 
@@ -375,36 +373,6 @@ def pull_request_reviews_record(
     return bool(counted) and pull_request_review_record(
         pull_request=pull_request, submitted_at=min(counted)
     )
-
-
-def webhook_credentials() -> dict[str, str]:
-    """A new webhook's unguessable URL token and its secret."""
-    return {"path_token": secrets.token_urlsafe(24), "secret": secrets.token_hex(32)}
-
-
-@transaction.atomic
-def github_webhook_connect(
-    *, organization: Organization, created_by=None
-) -> tuple[GitHubWebhook, bool]:
-    """(webhook, created). Connecting twice keeps the first webhook and its secret."""
-    return GitHubWebhook.objects.get_or_create(
-        organization=organization, defaults={"created_by": created_by, **webhook_credentials()}
-    )
-
-
-@transaction.atomic
-def github_webhook_regenerate_secret(*, webhook: GitHubWebhook) -> GitHubWebhook:
-    """A new secret (the payload URL stays, so only the secret changes in GitHub)."""
-    webhook.secret = webhook_credentials()["secret"]
-    webhook.secret_rotated_at = timezone.now()
-    webhook.save(update_fields=["secret", "secret_rotated_at"])
-    return webhook
-
-
-@transaction.atomic
-def github_webhook_disconnect(*, webhook: GitHubWebhook) -> None:
-    """Deletes the webhook: its URL stops answering. Stored deliveries are kept."""
-    webhook.delete()
 
 
 @transaction.atomic

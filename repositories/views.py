@@ -10,7 +10,7 @@ from organizations.decorators import organization_admin_required
 from organizations.throttling import management_throttled
 from repositories import github
 from repositories.selectors import github_webhook_for_organization, github_webhook_for_path_token
-from repositories.services import (
+from repositories.webhook_secrets import (
     github_webhook_connect,
     github_webhook_disconnect,
     github_webhook_regenerate_secret,

@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 
 from deployments.models import Deployment
 from repositories.models import PullRequest
-from repositories.services import github_webhook_connect
+from repositories.webhook_secrets import github_webhook_connect
 from tests.factories import make_sha
 from tests.repositories import payloads
 from tokens.services import token_generate

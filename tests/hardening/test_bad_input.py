@@ -228,7 +228,7 @@ def test_a_body_that_is_not_json_is_415(api, content_type):
 
 
 def test_a_webhook_with_a_huge_nested_body_is_refused_before_parsing(client, organization):
-    from repositories.services import github_webhook_connect
+    from repositories.webhook_secrets import github_webhook_connect
 
     webhook, _ = github_webhook_connect(organization=organization)
     nested = "[" * 100_000 + "]" * 100_000

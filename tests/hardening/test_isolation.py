@@ -39,7 +39,7 @@ from repositories.models import (
     GitLabWebhook,
     WebhookDelivery,
 )
-from repositories.services import github_webhook_connect
+from repositories.webhook_secrets import github_webhook_connect
 from tests.factories import (
     make_commit,
     make_contributor,

@@ -10,7 +10,7 @@ from django.test import Client
 from config.middleware import SecretRedactionLogFilter, text_without_secrets
 from incidents.services import pagerduty_webhook_connect
 from repositories import views
-from repositories.services import github_webhook_connect
+from repositories.webhook_secrets import github_webhook_connect
 from tests.repositories import payloads
 
 

@@ -140,7 +140,7 @@ def test_a_crafted_path_cannot_forge_a_log_line(client, caplog):
 
 
 def test_the_webhook_path_token_stays_out_of_the_access_line(client, caplog, organization):
-    from repositories.services import github_webhook_connect
+    from repositories.webhook_secrets import github_webhook_connect
 
     webhook, _ = github_webhook_connect(organization=organization)
     caplog.set_level(logging.INFO, logger="shiplog.request")

@@ -6,7 +6,7 @@ from django.db import connection
 from django.db.models.expressions import RawSQL
 
 from repositories.models import GitHubWebhook
-from repositories.services import github_webhook_connect
+from repositories.webhook_secrets import github_webhook_connect
 from tokens.models import ApiToken
 
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 from incidents.models import Incident
 from repositories.gitlab_connection import gitlab_webhook_connect
 from repositories.models import WebhookDelivery
-from repositories.services import github_webhook_connect
+from repositories.webhook_secrets import github_webhook_connect
 from tests.incidents.conftest import T0, deploy, hours, record
 from tests.repositories.gitlab_helpers import deliver as gitlab_deliver
 from tests.repositories.test_webhooks import deliver

@@ -5,7 +5,8 @@ from django.core.management import CommandError, call_command
 
 from organizations.models import Contributor
 from repositories.git_graph import commits_only_in, generations
-from repositories.git_import import GitCommit, git_history_import, merge_detect
+from repositories.git_import import git_history_import, merge_detect
+from repositories.git_log import GitCommit
 from repositories.models import Commit, PullRequest, Repository
 from tests.repositories.gitrepo import GitRepo
 

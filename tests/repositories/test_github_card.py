@@ -6,7 +6,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from repositories.models import GitHubWebhook, WebhookDelivery
-from repositories.services import github_webhook_connect
+from repositories.webhook_secrets import github_webhook_connect
 from tests.repositories import payloads
 
 

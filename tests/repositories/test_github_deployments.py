@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 from deployments.models import Deployment, DeploymentReceipt
 from organizations.models import Organization
 from repositories.models import GitHubWebhook, WebhookDelivery
-from repositories.services import github_webhook_connect
+from repositories.webhook_secrets import github_webhook_connect
 from tests.factories import make_commit, make_pull_request, make_repository
 from tests.repositories.deployment_payloads import SHA, deployment_status
 from tests.repositories.test_webhooks import deliver

@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 from rest_framework.test import APIClient
 
 from deployments.recording import deployment_record
-from repositories.git_import import repository_name_guess
+from repositories.git_log import repository_name_guess
 from repositories.models import PullRequest, Repository
 from repositories.services import CodeHost, repository_ensure
 from tests.factories import make_commit, make_contributor, make_repository

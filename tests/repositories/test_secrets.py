@@ -17,7 +17,7 @@ from config.secrets import (
     secrets_keys_parse,
 )
 from repositories.models import GitHubWebhook
-from repositories.services import github_webhook_connect, github_webhook_regenerate_secret
+from repositories.webhook_secrets import github_webhook_connect, github_webhook_regenerate_secret
 from tests.factories import make_sha
 from tests.repositories import payloads
 from tests.repositories.test_webhooks import deliver

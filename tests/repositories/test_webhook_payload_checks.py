@@ -8,7 +8,7 @@ import pytest
 
 from repositories.github import BRANCH_LENGTH, MAX_PAYLOAD_DEPTH
 from repositories.models import Commit, PullRequest, Repository, WebhookDelivery
-from repositories.services import github_webhook_connect
+from repositories.webhook_secrets import github_webhook_connect
 from tests.factories import make_sha
 from tests.repositories import payloads
 from tests.repositories.test_webhooks import deliver, nothing_stored

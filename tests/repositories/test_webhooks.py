@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from organizations.models import Contributor
 from repositories.models import Commit, PullRequest, Repository, WebhookDelivery
-from repositories.services import github_webhook_connect
+from repositories.webhook_secrets import github_webhook_connect
 from tests.factories import make_contributor, make_sha
 from tests.repositories import payloads
 

@@ -1,5 +1,5 @@
 from repositories.management.webhook_command import WebhookCreateCommand
-from repositories.services import github_webhook_connect, github_webhook_regenerate_secret
+from repositories.webhook_secrets import github_webhook_connect, github_webhook_regenerate_secret
 
 
 class Command(WebhookCreateCommand):
