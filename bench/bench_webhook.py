@@ -45,7 +45,7 @@ def main() -> None:
     from django.urls import reverse
 
     from organizations.services import organization_create
-    from repositories.services import github_webhook_connect
+    from repositories.webhook_secrets import github_webhook_connect
     from tests.repositories import payloads
 
     call_command("migrate", verbosity=0)
