@@ -58,7 +58,7 @@ def query_for_drilldown(query: MetricsQuery) -> MetricsQuery:
 
 
 # Columns that are never null: ordered without NULLS LAST, which lets PostgreSQL read the
-# (organization, deployed_at) and `pr_org_end_order` indexes backwards for the default sorts
+# (organization, deployed_at) and `pr_org_end_covering` indexes backwards for the default sorts
 # instead of sorting the range (a btree read backwards gives DESC NULLS FIRST).
 NEVER_NULL = {"deployed_at", "end_order"}
 

@@ -115,6 +115,18 @@ class Commit(models.Model):
 
 # The reference's words for a PR that fixes a failure (case-insensitive, anywhere in the
 # title): its change failure rate from PR titles.
+# What a lead-time query reads of a PR besides where its lead time ends: the columns of
+# `metrics.selectors.pull_requests.LEAD_TIME_SPANS` and the filters on author and repository.
+LEAD_TIME_COLUMNS = (
+    "deploy_moment",
+    "merged_at",
+    "first_commit_at",
+    "opened_at",
+    "first_review_at",
+    "author",
+    "repository",
+    "title_marks_failure",
+)
 FAILURE_TITLE_WORDS = ("rollback", "hotfix", "revert", "[cfr]")
 
 
@@ -196,12 +208,15 @@ class PullRequest(models.Model):
             models.Index(fields=["organization", "deploy_moment"], name="pr_org_deploy_moment"),
             # Where a counted PR's lead time ends (its deploy moment, else its merge), newest
             # first: the drilldown table's default order reads 20 index entries instead of
-            # sorting every PR of the range (`selectors.pull_requests_table`).
+            # sorting every PR of the range (`selectors.pull_requests_table`). It includes
+            # every column the lead-time queries read (`pull_requests_counted`), so they scan
+            # the range's index entries only, not the PRs' wide rows.
             models.Index(
                 F("organization"),
                 Coalesce("deploy_moment", "merged_at"),
                 F("id"),
-                name="pr_org_end_order",
+                name="pr_org_end_covering",
+                include=LEAD_TIME_COLUMNS,
             ),
             # Merged PRs no counted deployment ships (yet, or ever: a never-deployed
             # repository's): the dashboard lists the oldest of the range ("merged, not

@@ -67,7 +67,7 @@ def pull_requests_table(*, query: MetricsQuery) -> QuerySet[PullRequest]:
 
     `end_order` equals `end_moment` on every counted PR (it ends at the deploy moment, else
     at the merge) and is never null: without environments it is the expression of the
-    `pr_org_end_order` index, so the newest-first page reads the index from the range's
+    `pr_org_end_covering` index, so the newest-first page reads the index from the range's
     end instead of sorting the range's PRs."""
     queryset = (
         pull_requests_counted(query=query)

@@ -136,7 +136,7 @@ def test_a_download_stopped_halfway_leaves_the_connection_usable(synthetic, monk
 
 
 def test_the_pull_request_table_lists_the_counted_prs_newest_end_first(synthetic):
-    """The default order reads the `pr_org_end_order` index (deploy moment, else merge):
+    """The default order reads the `pr_org_end_covering` index (deploy moment, else merge):
     the same PRs as the counted rule, ordered by where their lead time ends."""
     for fields in QUERIES:
         query = MetricsQuery(organization=synthetic, **fields)
