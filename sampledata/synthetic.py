@@ -13,6 +13,7 @@ no per-row round trips, whatever the scale.
 import json
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -30,6 +31,9 @@ from deployments.models import (
     DeploymentReceipt,
     DeploymentTeam,
 )
+from incidents.attribution import organization_incidents_attribute
+from incidents.models import Incident
+from incidents.services import repository_for_name
 from organizations.models import Contributor, ContributorIdentity, Organization, Team
 from organizations.services import organization_create
 from repositories.models import Commit, PullRequest, Repository
@@ -47,24 +51,29 @@ __all__ = ["SCALES", "Scale", "dataset_generate"]
 
 
 class _Writer:
-    """Inserts rows given as tuples with COPY; times each table."""
+    """Inserts rows given as tuples with COPY; times each table and reports each step."""
 
-    def __init__(self):
+    def __init__(self, progress: Callable[[str], None] | None = None):
         self.timings: dict[str, float] = defaultdict(float)
         self.counts: dict[str, int] = defaultdict(int)
+        self.progress = progress or (lambda line: None)
 
     def write(self, model: type[models.Model], columns: list[str], rows) -> None:
         started = time.perf_counter()
         fields = [model._meta.get_field(column) for column in columns]
         count = self._copy(model, fields, rows)
-        self.timings[model._meta.db_table] += time.perf_counter() - started
+        seconds = time.perf_counter() - started
+        self.timings[model._meta.db_table] += seconds
         self.counts[model._meta.db_table] += count
+        self.progress(f"{model._meta.db_table}: {count} rows in {seconds:.1f} s")
 
     @contextmanager
     def timed(self, label: str):
         started = time.perf_counter()
         yield
-        self.timings[label] += time.perf_counter() - started
+        seconds = time.perf_counter() - started
+        self.timings[label] += seconds
+        self.progress(f"{label} in {seconds:.1f} s")
 
     def create(self, model: type[models.Model], objects) -> list:
         """bulk_create, for the few small tables whose new ids are needed at once."""
@@ -82,7 +91,7 @@ class _Writer:
             for f in model._meta.concrete_fields
             if f not in fields and not f.primary_key and not f.generated
         ]
-        defaults = [now if getattr(f, "auto_now_add", False) else f.get_default() for f in rest]
+        defaults = [now if _stamped(f) else f.get_default() for f in rest]
         fields = fields + rest
         quote = connection.ops.quote_name
         columns = ", ".join(quote(f.column) for f in fields)
@@ -98,6 +107,10 @@ class _Writer:
                     )
                     count += 1
         return count
+
+
+def _stamped(field: models.Field) -> bool:
+    return getattr(field, "auto_now_add", False) or getattr(field, "auto_now", False)
 
 
 def _subject(message: str) -> str:
@@ -241,6 +254,28 @@ def _receipts(organization, pairs, rows):
             yield (organization.pk, pk, request_id, raw_body, received_at)
 
 
+def _write_incidents(writer, organization, plan) -> None:
+    """The incidents as an incidents source sends them, through the incidents API's fields:
+    a repository's name (resolved by the API's rule), a SHA for some, no deployment."""
+    repositories = {
+        name: repository_for_name(organization=organization, name=name)
+        for name in {plan.repositories[i.repository] for i in plan.incidents if i.repository}
+    }
+    rows = []
+    for number, incident in enumerate(plan.incidents, start=1):
+        name = plan.repositories[incident.repository] if incident.repository is not None else ""
+        repository = repositories.get(name)
+        rows.append(
+            (organization.pk, Incident.Source.API, f"INC-{number}", incident.title)
+            + (incident.severity, name, repository.pk if repository else None, "production")
+            + (incident.started_at, incident.resolved_at, incident.deployment_sha)
+        )
+    columns = ["organization_id", "source", "external_id", "title", "severity"]
+    columns += ["repository_name", "repository_id", "environment_name", "started_at"]
+    columns += ["resolved_at", "deployment_sha"]
+    writer.write(Incident, columns, rows)
+
+
 @dataclass
 class DatasetResult:
     organization: Organization
@@ -250,15 +285,17 @@ class DatasetResult:
 
 
 @transaction.atomic
-def dataset_generate(*, slug: str, scale: Scale, seed: int = 1, end: datetime) -> DatasetResult:
-    """Creates organization `slug` filled at `scale`; does nothing when it has repositories."""
+def dataset_generate(
+    *, slug: str, scale: Scale, seed: int = 1, end: datetime, progress=None
+) -> DatasetResult:
+    """Creates organization `slug` filled at `scale`; does nothing when it has repositories.
+    `progress` is called with a line after each step."""
     organization = organization_create(slug=slug)
     if organization.repositories.exists():
         return DatasetResult(organization, False, {}, {})
-    writer = _Writer()
-    started = time.perf_counter()
-    plan = plan_build(scale, seed, end, slug)
-    writer.timings["(generate in memory)"] = time.perf_counter() - started
+    writer = _Writer(progress)
+    with writer.timed("(generate in memory)"):
+        plan = plan_build(scale, seed, end, slug)
     people_ids = _write_people(writer, organization, plan)
     repositories = writer.create(
         Repository,
@@ -277,6 +314,11 @@ def dataset_generate(*, slug: str, scale: Scale, seed: int = 1, end: datetime) -
     with writer.timed("(linking)"), transaction.atomic():
         link_lock(organization_id=organization.pk, shared=False)
         deployments_link(organization_id=organization.pk, deployment_ids=deployment_ids)
+    # After the deployments, as a source's incidents arrive: each attributed once, when
+    # written (following every linked deployment's incidents would repeat that work).
+    _write_incidents(writer, organization, plan)
+    with writer.timed("(incident attribution)"):
+        organization_incidents_attribute(organization_id=organization.pk)
     for model in (DeploymentPullRequest, DeploymentTeam):
         writer.counts[model._meta.db_table] = model.objects.filter(
             **{"deployment__organization": organization}

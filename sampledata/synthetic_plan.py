@@ -19,9 +19,13 @@ class Scale:
     commits: int
     deployments: int
     days: int = 730
+    incidents: int = 0
 
 
 SCALES = {
+    # An enterprise's five years: ten times `large`, with incidents.
+    "xlarge": Scale(1000, 4000, 50, 300, 1_000_000, 6_000_000, 600_000, 1826, 3000),
+    # Without incidents, so its figures stay comparable with the earlier rounds'.
     "large": Scale(200, 400, 10, 40, 100_000, 600_000, 60_000),
     "small": Scale(4, 20, 2, 4, 1_000, 6_000, 600),
 }
@@ -44,6 +48,9 @@ VERBS = ["Add", "Fix", "Refactor", "Speed up", "Remove", "Test", "Document", "Ha
 TOPICS = ["checkout", "billing", "search", "login", "invoices", "cache", "webhooks", "export"]
 TOPICS += ["settings", "onboarding", "reports", "audit log", "rate limits", "pagination"]
 TAGS = [[], [], [], [], ["release"], ["canary"], ["hotfix"], ["release", "canary"]]
+# Of the incidents: naming a deployment's SHA, naming no repository at all.
+EXPLICIT_INCIDENT_SHARE, UNATTRIBUTABLE_INCIDENT_SHARE, OPEN_INCIDENT_SHARE = 0.2, 0.1, 0.02
+SEVERITIES = ["sev1", "sev2", "sev2", "sev3", "sev3", "sev3"]
 
 
 @dataclass
@@ -75,6 +82,18 @@ class PlannedDeployment:
 
 
 @dataclass
+class PlannedIncident:
+    """What an incident source sends; the deployment it belongs to is the rule's to find."""
+
+    repository: int | None
+    started_at: datetime
+    resolved_at: datetime | None
+    title: str
+    severity: str
+    deployment_sha: str = ""
+
+
+@dataclass
 class Plan:
     """Everything generated, before writing: indexes instead of database ids."""
 
@@ -85,6 +104,7 @@ class Plan:
     # sha -> (repository, author, message, authored_at, committed_at)
     commits: dict[str, tuple[int, int, str, datetime, datetime]]
     deployments: list[PlannedDeployment]
+    incidents: list[PlannedIncident] = field(default_factory=list)
 
 
 def _allocate(total: int, weights: list[float]) -> list[int]:
@@ -285,6 +305,39 @@ def _deployments(scale: Scale, rng, seed, pull_requests, end) -> list[PlannedDep
     return deployments
 
 
+def _incidents(scale: Scale, seed: int, deployments, end: datetime) -> list[PlannedIncident]:
+    """Production incidents, each started a few hours after a deployment of a repository.
+    Its own random stream, so the rest of the plan is the same with or without them."""
+    rng = random.Random(f"incidents:{seed}")
+    candidates = [
+        d for d in deployments if d.environment == "production" and d.repository is not None
+    ]
+    if not candidates or not scale.incidents:
+        return []
+    incidents = []
+    for deployment in sorted(rng.sample(candidates, scale.incidents), key=lambda d: d.deployed_at):
+        started_at = deployment.deployed_at + hours_lognormal(rng, 2, 1.0)
+        if started_at >= end:
+            started_at = deployment.deployed_at + (end - deployment.deployed_at) * rng.random()
+        resolved_at = started_at + hours_lognormal(rng, 1.5, 1.2)
+        if resolved_at >= end or rng.random() < OPEN_INCIDENT_SHARE:
+            resolved_at = None
+        kind = rng.random()
+        incidents.append(
+            PlannedIncident(
+                repository=None if kind < UNATTRIBUTABLE_INCIDENT_SHARE else deployment.repository,
+                started_at=started_at,
+                resolved_at=resolved_at,
+                title=f"{rng.choice(TOPICS).capitalize()} degraded",
+                severity=rng.choice(SEVERITIES),
+                deployment_sha=deployment.shas[0][:12]
+                if kind > 1 - EXPLICIT_INCIDENT_SHARE
+                else "",
+            )
+        )
+    return incidents
+
+
 def plan_build(scale: Scale, seed: int, end: datetime, slug: str) -> Plan:
     rng = random.Random(seed)
     repositories = [f"{slug}/service-{index + 1:03d}" for index in range(scale.repositories)]
@@ -292,4 +345,5 @@ def plan_build(scale: Scale, seed: int, end: datetime, slug: str) -> Plan:
     people = _people(scale)
     commits = _commits(scale, rng, seed, pull_requests, people)
     deployments = _deployments(scale, rng, seed, pull_requests, end)
-    return Plan(scale.teams, people, repositories, pull_requests, commits, deployments)
+    incidents = _incidents(scale, seed, deployments, end)
+    return Plan(scale.teams, people, repositories, pull_requests, commits, deployments, incidents)

@@ -2,7 +2,8 @@
 derived field equal to what the live linking services compute."""
 
 from collections import defaultdict
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from io import StringIO
 
 import pytest
@@ -18,6 +19,7 @@ from deployments.models import (
     DeploymentPullRequest,
     DeploymentTeam,
 )
+from incidents.models import Incident
 from organizations.models import Contributor, Organization
 from repositories.models import Commit, PullRequest
 from sampledata.synthetic import SCALES, dataset_generate
@@ -209,7 +211,9 @@ def test_relinking_with_the_live_services_changes_nothing():
 def test_the_command_fills_a_new_organization_once():
     out = StringIO()
     call_command("generate_dataset", org="cmd", scale="small", seed=2, stdout=out)
-    assert "repositories_commit" in out.getvalue()
+    # Each step is reported as it ends, so a long run shows its progress.
+    assert "repositories_commit: 6000 rows in" in out.getvalue()
+    assert "(linking) in" in out.getvalue()
     organization = Organization.objects.get(slug="cmd")
     assert organization.commits.count() == 6000
 
@@ -232,3 +236,42 @@ def test_its_attribution_is_what_the_live_rule_gives():
     )
     assert {ContributorRank.NONE, ContributorRank.HUMAN} <= ranks
     assert DeploymentTeam.objects.filter(organization=organization).count() > SMALL.deployments / 2
+
+
+@pytest.mark.django_db
+def test_its_incidents_are_attributed_by_the_one_rule_as_they_arrive():
+    scale = replace(SMALL, incidents=40)
+    organization = dataset_generate(slug="fires", scale=scale, seed=3, end=END).organization
+
+    incidents = list(
+        Incident.objects.filter(organization=organization).select_related(
+            "attributed_deployment"
+        )
+    )
+    assert len(incidents) == 40
+    kinds = {incident.attribution for incident in incidents}
+    assert kinds == {"explicit", "rule", "unattributed"}
+    counted = Deployment.objects.filter(
+        organization=organization, is_test=False, environment_name="production"
+    )
+    for incident in incidents:
+        deployment = incident.attributed_deployment
+        if incident.attribution == "unattributed":
+            assert deployment is None
+            continue
+        assert deployment.deployed_at < incident.started_at
+        assert not deployment.is_test
+        if incident.attribution == "rule":
+            assert deployment.environment_name == "production"
+            assert deployment.repository_id == incident.repository_id
+            assert incident.started_at - deployment.deployed_at <= timedelta(days=7)
+            # The latest counted deployment of its repository before it started.
+            later = counted.filter(
+                repository_id=incident.repository_id,
+                deployed_at__gt=deployment.deployed_at,
+                deployed_at__lt=incident.started_at,
+            )
+            assert not later.exists()
+        else:
+            # Wherever that SHA went last (every environment counts in this organization).
+            assert any(sha.startswith(incident.deployment_sha) for sha in deployment.shas)

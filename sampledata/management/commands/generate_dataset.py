@@ -23,7 +23,9 @@ class Command(BaseCommand):
         # History ends at today's midnight (UTC): the same seed on the same day, the same rows.
         end = datetime.combine(datetime.now(UTC).date(), clock.min, tzinfo=UTC)
         started = time.perf_counter()
-        result = dataset_generate(slug=org, scale=SCALES[scale], seed=seed, end=end)
+        result = dataset_generate(
+            slug=org, scale=SCALES[scale], seed=seed, end=end, progress=self._progress(started)
+        )
         if not result.created:
             self.stdout.write(f"Organization {org!r} already has data; nothing generated.")
             return
@@ -41,3 +43,10 @@ class Command(BaseCommand):
             self.stdout.write(f"{table:<40} {rows or '':>9} rows {seconds:8.1f} s")
         total = time.perf_counter() - started
         self.stdout.write(f"Generated {scale} dataset for {org!r} (seed {seed}) in {total:.1f} s")
+
+    def _progress(self, started: float):
+        def report(line: str) -> None:
+            self.stdout.write(f"[{time.perf_counter() - started:7.1f} s] {line}")
+            self.stdout.flush()
+
+        return report
