@@ -26,8 +26,8 @@ STATISTICS = [("median", "Median"), ("p75", "75th percentile"), ("p90", "90th pe
 RANGES = [("4", "Last 4 weeks"), ("12", "Last 12 weeks"), ("26", "Last 26 weeks")]
 RANGES += [("52", "Last 52 weeks"), ("custom", "Custom")]
 DEFAULT_WEEKS = 12
-# Bounds the work one request can ask for (a daily series over ten years is not a chart).
-MAX_DAYS = 3 * 366
+# Bounds the work one request can ask for: five years of history and more, by week or month.
+MAX_DAYS = 6 * 366
 MAX_DAILY_DAYS = 366
 # Tags offered in the filter: those of deployments this recent, so a page reads a bounded
 # window of deployments instead of every tag ever sent; any other tag is still accepted.

@@ -199,6 +199,18 @@ def test_it_rejects_bad_filters_naming_the_field(organization, member_client):
     assert b"<strong>repository</strong>" in unknown.content
 
 
+def test_five_years_by_month_is_one_range_and_seven_years_are_refused(organization, member_client):
+    build_history(organization, deployments=3, pull_requests=3)
+
+    five = member_client.get("/?weeks=custom&from=2021-01-01&to=2026-01-31&granularity=month")
+    seven = member_client.get("/?weeks=custom&from=2019-01-01&to=2026-01-31&granularity=month")
+
+    assert five.status_code == 200
+    assert len(five.context["report"].periods) == 61
+    assert seven.status_code == 400
+    assert b"The range may span at most 2196 days." in seven.content
+
+
 @pytest.mark.parametrize("url", ["/", "/metrics/deployments.csv", "/metrics/pull-requests.csv"])
 def test_dates_outside_the_supported_years_are_a_400_naming_the_field(member_client, url):
     response = member_client.get(f"{url}?weeks=custom&from=9999-12-01&to=9999-12-31")
