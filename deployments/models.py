@@ -19,16 +19,15 @@ def tags_q(tags, *, prefix: str = "") -> models.Q:
     the deployment through a relation ("deployment__"), or names another list of tags
     ("shipped_": PullRequest.shipped_tags).
 
-    JSONField `contains` is not available on SQLite, so this finds the quoted tag in the
-    JSON text. PostgreSQL renders jsonb text unescaped and SQLite stores json.dumps output
-    (non-ASCII escaped), so both spellings are tried. Written as a position > 0 (what
-    `icontains` does, without LIKE): PostgreSQL estimated the LIKE at a handful of rows
+    jsonb containment (`@>`) compares exactly, so this finds the quoted tag in the
+    upper-cased JSON text instead, spelt as PostgreSQL writes a jsonb string (`"`, `\\` and
+    control characters escaped, other characters as they are). Written as a position > 0
+    (what `icontains` does, without LIKE): PostgreSQL estimated the LIKE at a handful of rows
     where a common tag matches thousands, and nested loops over the tables around it.
     """
     tags_text = Upper(Cast(f"{prefix}tags", output_field=models.TextField()))
     condition = models.Q(pk__in=[])
-    spellings = dict.fromkeys(text for tag in tags for text in (f'"{tag}"', json.dumps(tag)))
-    for spelling in spellings:
+    for spelling in dict.fromkeys(json.dumps(tag, ensure_ascii=False) for tag in tags):
         # ASCII is upper-cased here, as UPPER() would: in a generated column (marks_failure)
         # PostgreSQL cannot UPPER() a constant, having no collation to use.
         constant = (

@@ -1,6 +1,14 @@
 from django import template
 
+from deployments.models import FAILURE_TAGS
+
 register = template.Library()
+
+
+@register.filter
+def is_failure_tag(tag: str) -> bool:
+    """A tag that makes a deployment failed (deployments.models.FAILURE_TAGS, any case)."""
+    return str(tag).lower() in FAILURE_TAGS
 
 
 @register.filter

@@ -427,6 +427,15 @@ def test_tag_and_repository_filters_narrow_deployments(organization, world):
     )
 
 
+@pytest.mark.parametrize("tag", ["Café-Release", 'say "hi"', "back\\slash"])
+def test_a_tag_filter_matches_any_characters_whatever_their_case(organization, world, tag):
+    deploy(world, organization, world["ada"], at("2026-01-06"), tags=[tag])
+    deploy(world, organization, world["ada"], at("2026-01-07"), tags=[f"{tag}-2"])
+
+    for asked in (tag, tag.upper(), tag.lower()):
+        assert deployment_frequency(query=four_weeks(organization, tags=(asked,))).total == 1
+
+
 def test_dora_2024_bands():
     assert performance_band("deployment_frequency", 7.0) == "elite"
     assert performance_band("deployment_frequency", 1.0) == "high"

@@ -327,3 +327,20 @@ def test_it_shows_incidents_with_why_each_is_attributed_and_the_rework_tile(
     # The incidents stay open: the deployments of days 2 and 3 happened while the one
     # after day 1's was open, so they are rework, 2 of 3 = 66.7 %.
     assert re.search(r'id="tile-rework">.*?66\.7%.*?2 of 3 unplanned', content, re.S)
+
+
+def test_the_deployments_table_marks_the_failure_tags_only(organization, member_client):
+    person = make_contributor(organization, "Ada")
+    repository = make_repository(organization, "acme/web")
+    for day, tags in ((6, ["Rollback", "release"]), (7, ["is_failure"]), (8, ["hotfix"])):
+        commit = make_commit(repository, contributor=person, at=at(f"2026-01-0{day}"))
+        make_deployment(
+            organization, commits=[commit], deployed_at=at(f"2026-01-0{day}", 9), tags=tags
+        )
+
+    content = member_client.get(f"/?{RANGE}").content.decode()
+
+    failure_tags = re.findall(r'<span class="tag failure">([^<]+)</span>', content)
+    other_tags = re.findall(r'<span class="tag">([^<]+)</span>', content)
+    assert sorted(failure_tags) == ["Rollback", "is_failure"]
+    assert {"release", "hotfix"} <= set(other_tags)
