@@ -244,9 +244,7 @@ def test_its_incidents_are_attributed_by_the_one_rule_as_they_arrive():
     organization = dataset_generate(slug="fires", scale=scale, seed=3, end=END).organization
 
     incidents = list(
-        Incident.objects.filter(organization=organization).select_related(
-            "attributed_deployment"
-        )
+        Incident.objects.filter(organization=organization).select_related("attributed_deployment")
     )
     assert len(incidents) == 40
     kinds = {incident.attribution for incident in incidents}
