@@ -364,7 +364,7 @@ def explain(options) -> int:
         for query in queries[: options.slowest]:
             print(f"\n-- {float(query['time']) * 1000:.0f} ms\n{query['sql']}\n")
             statement = query["sql"].lstrip()
-            if connection.vendor == "postgresql" and statement.startswith(("SELECT", "WITH")):
+            if statement.startswith(("SELECT", "WITH")):
                 with connection.cursor() as cursor:
                     cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + query["sql"])
                     print("\n".join(row[0] for row in cursor.fetchall()))

@@ -1,5 +1,6 @@
 """Hostile and malformed input beyond the schema: always a clear 4xx, never a 5xx, and
-nothing stored. Runs on SQLite and PostgreSQL (which cannot store NUL in text)."""
+nothing stored (a NUL character, which PostgreSQL cannot store in text, is a 400 naming
+its field)."""
 
 import json
 
