@@ -8,6 +8,7 @@ from incidents.selectors import pagerduty_services, pagerduty_webhook_for_organi
 from metrics.selectors.choices import environment_choices
 from organizations.decorators import organization_required
 from organizations.selectors import contributors_for_settings, teams_with_members
+from organizations.tasks import counting_requests_pending
 from repositories.selectors import (
     github_api_token_for,
     github_sync_states,
@@ -51,6 +52,7 @@ def organization_settings(request):
             for name, seen in environment_choices(organization=organization).items()
         ],
         "counted_environments": counted,
+        "counting_pending": counting_requests_pending(organization=organization),
         "teams": teams_with_members(organization),
         "contributors": contributors_for_settings(organization),
         "can_edit": request.membership.is_admin,

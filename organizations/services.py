@@ -44,6 +44,16 @@ def organization_create(*, slug: str, name: str = "") -> Organization:
     return organization
 
 
+def organization_counting_validate(
+    *, organization: Organization, counted_environments: list[str]
+) -> list[str]:
+    """The counted environments as organization_counting_update would save them;
+    ValidationError naming the problem when it could not."""
+    counted = list(counted_environments)
+    Organization._meta.get_field("counted_environments").clean(counted, organization)
+    return counted
+
+
 @transaction.atomic
 def organization_counting_update(
     *,

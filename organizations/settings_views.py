@@ -18,11 +18,11 @@ from organizations.services import (
     contributors_merge,
     github_deployments_set,
     incident_label_set,
-    organization_counting_update,
     team_create,
     team_member_add,
     team_member_remove,
 )
+from organizations.tasks import organization_counting_request
 
 
 def _back(section: str):
@@ -58,13 +58,17 @@ def _failed(request, error: ValidationError, section: str):
 def counting_update(request):
     counted = list(dict.fromkeys(n.strip() for n in request.POST.getlist("environment")))
     try:
-        organization_counting_update(
+        counted = organization_counting_request(
             organization=request.organization, counted_environments=[n for n in counted if n]
         )
     except ValidationError as error:
         return _failed(request, error, "counting")
     shown = ", ".join(counted) if counted else "every environment"
-    messages.success(request, f"Counted environments saved: {shown}. The dashboard follows.")
+    messages.success(
+        request,
+        f"Counted environments saved: {shown}. The background worker recounts every deploy "
+        "moment; the dashboard shows the new setting once it has.",
+    )
     return _back("counting")
 
 

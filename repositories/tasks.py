@@ -5,14 +5,13 @@ the sync of one tracked repository, and the periodic pass that queues every trac
 `queueing_lock` keeps at most one waiting, so a slow backfill does not pile up periodic jobs.
 """
 
-import functools
-
 from django.conf import settings
-from django.db import connections, transaction
+from django.db import transaction
 from procrastinate import RetryStrategy
 from procrastinate.contrib.django import app
 from procrastinate.exceptions import AlreadyEnqueued
 
+from config.jobs import closing_connections
 from repositories.github_api import GitHubApiError
 from repositories.github_connection import github_tracked_sync_run, tracked_repository_ids
 from repositories.gitlab_sync import (
@@ -27,41 +26,27 @@ QUEUE = "github"
 RETRY = RetryStrategy(max_attempts=5, exponential_wait=5, retry_exceptions={GitHubApiError})
 
 
-def _closing_connections(job):
-    """The worker runs a sync job on a thread of its pool: the job closes the Django
-    connections it opened there, or each thread would keep one open while idle."""
-
-    @functools.wraps(job)
-    def run(*args, **kwargs):
-        try:
-            return job(*args, **kwargs)
-        finally:
-            connections.close_all()
-
-    return run
-
-
 @app.task(name="github_repository_sync", queue=QUEUE, retry=RETRY)
-@_closing_connections
+@closing_connections
 def github_repository_sync(repository_id: int) -> None:
     github_tracked_sync_run(repository_id=repository_id)
 
 
 @app.task(name="gitlab_project_sync", queue=QUEUE, retry=RETRY)
-@_closing_connections
+@closing_connections
 def gitlab_project_sync(repository_id: int) -> None:
     gitlab_tracked_sync_run(repository_id=repository_id)
 
 
 @app.task(name="gitlab_push_fetch", queue=QUEUE, retry=RETRY)
-@_closing_connections
+@closing_connections
 def gitlab_push_fetch(delivery_id: int) -> None:
     gitlab_push_commits_fetch(delivery_id=delivery_id)
 
 
 @app.periodic(cron=f"*/{settings.SHIPLOG_GITHUB_SYNC_MINUTES} * * * *", periodic_id="github")
 @app.task(name="github_tracked_sync", queue=QUEUE, queueing_lock="github_tracked_sync")
-@_closing_connections
+@closing_connections
 def github_tracked_sync(timestamp: int) -> None:
     """Queues the sync of every tracked repository, GitHub's and GitLab's."""
     for repository_id in tracked_repository_ids():

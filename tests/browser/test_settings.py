@@ -1,4 +1,5 @@
-"""An organization admin changes what counts on /settings/ and the dashboard follows."""
+"""An organization admin changes what counts on /settings/ and, once the background worker
+has applied it, the dashboard follows."""
 
 from datetime import timedelta
 
@@ -17,7 +18,7 @@ def _deployment_count(page) -> str:
 
 
 def test_an_admin_counts_production_only_and_the_dashboard_follows(
-    page, login, admin, organization, screenshot
+    page, login, admin, organization, screenshot, run_worker
 ):
     build_history(organization, deployments=3, pull_requests=3)
     # Staging got two of the three production releases first.
@@ -40,7 +41,15 @@ def test_an_admin_counts_production_only_and_the_dashboard_follows(
     production.check()
     page.click("#counting button[type=submit]")
     page.wait_for_url("**/settings/#counting")
+    counting = page.inner_text("#counting")
+    assert "Being applied by the background worker: production" in counting
+    assert "Now counting every environment" in counting
+    screenshot("settings-production-queued")
+
+    run_worker()
+    page.reload()
     assert "Now counting: production" in page.inner_text("#counting")
+    assert "Being applied" not in page.inner_text("#counting")
     assert page.get_by_label("production").is_checked()
     screenshot("settings-production-only")
 
@@ -52,5 +61,6 @@ def test_an_admin_counts_production_only_and_the_dashboard_follows(
     page.get_by_label("production").uncheck()
     page.click("#counting button[type=submit]")
     page.wait_for_url("**/settings/#counting")
+    run_worker()
     page.goto(RANGE)
     assert _deployment_count(page) == "5"
