@@ -104,6 +104,9 @@ def _pin(incident: Incident, deployment: Deployment | None) -> Incident:
     incident.attribution = Incident.Attribution.EXPLICIT
     incident.attribution_pinned = True
     incident.save(update_fields=["attributed_deployment", "attribution", "attribution_pinned"])
+    # The rule leaves a pinned incident alone but gives it its deployment's repository.
+    incidents_attribute(organization_id=incident.organization_id, incident_ids=[incident.pk])
+    incident.refresh_from_db(fields=["attributed_repository"])
     return incident
 
 

@@ -47,6 +47,12 @@ class Incident(models.Model):
     attributed_deployment = models.ForeignKey(
         Deployment, null=True, blank=True, on_delete=models.SET_NULL, related_name="incidents"
     )
+    # The attributed deployment's repository, kept beside it by the attribution SQL: the
+    # rework rule asks per deployment for an open incident of its repository, one index
+    # range instead of a join through every deployment of that repository.
+    attributed_repository = models.ForeignKey(
+        Repository, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     attribution = models.CharField(
         max_length=20, choices=Attribution, default=Attribution.UNATTRIBUTED
     )
@@ -79,6 +85,11 @@ class Incident(models.Model):
                 fields=["organization"],
                 condition=~models.Q(deployment_sha=""),
                 name="incident_org_with_sha",
+            ),
+            # Rework: the incidents of a deployment's repository started before it.
+            models.Index(
+                fields=["organization", "attributed_repository", "started_at"],
+                name="incident_org_attributed_repo",
             ),
         ]
 

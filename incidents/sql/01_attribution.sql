@@ -12,7 +12,8 @@
 --    environment, when it has one) deployed before started_at and at most the
 --    organization's incident_attribution_window before it, `rule`.
 -- 4. Otherwise `unattributed`.
--- Equal deployed_at fall to the later recorded deployment (the higher id).
+-- Equal deployed_at fall to the later recorded deployment (the higher id). Beside the
+-- deployment, the incident keeps that deployment's repository (attributed_repository_id).
 
 -- The deployments carrying a SHA (7 to 40 hex): one of its sent SHAs, or the commit one
 -- matched, starts with it. Read from the SHA's side, by the (organization, sha) indexes.
@@ -102,6 +103,16 @@ BEGIN
     WHERE i.id = derived.id
       AND (i.attributed_deployment_id IS DISTINCT FROM derived.deployment_id
            OR i.attribution <> derived.attribution);
+
+    -- Each of them (an admin's pinned ones too) carries its deployment's repository, which
+    -- a relinked deployment may have changed.
+    UPDATE incidents_incident i
+    SET attributed_repository_id = (SELECT d.repository_id FROM deployments_deployment d
+                                    WHERE d.id = i.attributed_deployment_id)
+    WHERE i.id = ANY(p_incidents) AND i.organization_id = p_organization
+      AND i.attributed_repository_id IS DISTINCT FROM
+          (SELECT d.repository_id FROM deployments_deployment d
+           WHERE d.id = i.attributed_deployment_id);
 END
 $fn$;
 

@@ -35,7 +35,7 @@ def with_incident_deployments(query: MetricsQuery) -> MetricsQuery:
         return query
     rows = (
         incident_deployment_rows(organization=query.organization)
-        .values_list("attributed_deployment_id", "attributed_deployment__repository_id")
+        .values_list("attributed_deployment_id", "attributed_repository_id")
         .distinct()
     )
     return replace(query, incident_deployments=tuple(rows))
@@ -61,7 +61,7 @@ def _incident_repository_ids(query: MetricsQuery):
         repositories = {repository for _deployment, repository in query.incident_deployments}
         return sorted(repositories - {None})
     return incident_deployment_rows(organization=query.organization).values(
-        "attributed_deployment__repository_id"
+        "attributed_repository_id"
     )
 
 
@@ -107,7 +107,7 @@ def rework_q(*, query: MetricsQuery) -> Q:
     Shiplog's reading of it from tags and attributed incidents."""
     open_incident = Incident.objects.filter(
         organization=query.organization,
-        attributed_deployment__repository=OuterRef("repository"),
+        attributed_repository=OuterRef("repository"),
         started_at__lte=OuterRef("deployed_at"),
     ).filter(Q(resolved_at__isnull=True) | Q(resolved_at__gt=OuterRef("deployed_at")))
     # The repositories with an attributed incident first: only their deployments look for

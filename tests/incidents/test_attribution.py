@@ -25,7 +25,11 @@ RULE, EXPLICIT, NONE = "rule", "explicit", "unattributed"
 
 
 def attribution_of(incident):
+    """(attribution, deployment id); and every time, the incident carries its attributed
+    deployment's repository (what the rework rule reads)."""
     incident.refresh_from_db()
+    deployment = Deployment.objects.filter(pk=incident.attributed_deployment_id).first()
+    assert incident.attributed_repository_id == (deployment.repository_id if deployment else None)
     return incident.attribution, incident.attributed_deployment_id
 
 
@@ -204,6 +208,23 @@ def test_an_admin_re_attributes_and_the_rule_leaves_it(organization, web, web_sh
 
     assert attribution_of(incident) == (EXPLICIT, chosen.pk)
     assert incident.attribution_pinned
+
+
+def test_a_pinned_incident_follows_its_deployment_to_the_repository_commits_give_it(
+    organization, web
+):
+    sha = make_sha("pushed later")
+    deployment = deploy(organization, sha, at=T0 - hours(2))
+    incident = record(organization, repository_name="acme/web")
+    incident_reattribute(incident=incident, deployment=deployment)
+    assert attribution_of(incident) == (EXPLICIT, deployment.pk)
+    assert incident.attributed_repository_id is None
+
+    make_commit(web, sha, at=T0 - hours(3))
+    commits_link(organization_id=organization.pk, shas=[sha])
+
+    assert attribution_of(incident) == (EXPLICIT, deployment.pk)
+    assert incident.attributed_repository_id == web.pk
 
 
 def test_an_admin_detaches_and_resets(organization, web, web_sha):
