@@ -20,22 +20,20 @@ BEGIN
     PERFORM 1 FROM repositories_pullrequest
     WHERE id = ANY(p_pull_requests) ORDER BY id FOR NO KEY UPDATE;
 
+    -- One grouped join, not a subquery per PR: for a recording's few PRs the planner
+    -- probes the indexes, for an organization's million it hashes the links once.
     WITH derived AS MATERIALIZED (
         SELECT target.id,
-               (SELECT max(d.deployed_at)
-                FROM deployments_deploymentpullrequest l
-                JOIN deployments_deployment d ON d.id = l.deployment_id
-                WHERE l.pull_request_id = target.id
-                  AND shiplog_deployment_counted(d.is_test, d.environment_name, v_counted))
-                   AS latest,
-               (SELECT coalesce(jsonb_agg(tag ORDER BY tag COLLATE "C"), '[]'::jsonb)
-                FROM (SELECT DISTINCT jsonb_array_elements_text(d.tags) AS tag
-                      FROM deployments_deploymentpullrequest l
-                      JOIN deployments_deployment d ON d.id = l.deployment_id
-                      WHERE l.pull_request_id = target.id
-                        AND shiplog_deployment_counted(d.is_test, d.environment_name, v_counted)
-                     ) AS distinct_tags) AS tags
+               max(d.deployed_at) AS latest,
+               coalesce(jsonb_agg(DISTINCT tag.name COLLATE "C" ORDER BY tag.name COLLATE "C")
+                            FILTER (WHERE tag.name IS NOT NULL), '[]'::jsonb) AS tags
         FROM unnest(p_pull_requests) AS target(id)
+        LEFT JOIN deployments_deploymentpullrequest l ON l.pull_request_id = target.id
+        LEFT JOIN deployments_deployment d
+          ON d.id = l.deployment_id
+         AND shiplog_deployment_counted(d.is_test, d.environment_name, v_counted)
+        LEFT JOIN LATERAL jsonb_array_elements_text(d.tags) AS tag(name) ON true
+        GROUP BY target.id
     )
     UPDATE repositories_pullrequest pr
     SET deploy_moment = derived.latest, shipped_tags = derived.tags
