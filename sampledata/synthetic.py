@@ -1,10 +1,11 @@
 """A large synthetic organization for benchmarks and tests: deterministic and consistent.
 
 The same seed gives the same rows (SHAs, titles; times relative to `end`). Only what a
-source would send is generated: people, commits, PRs with their commits, and deployments
-with their sent SHAs. Everything derived (PR first commits, SHA matches, repositories,
-default titles, attribution, shipped PRs, deploy moments) is then computed by the same
-set-based services the live paths call, over the whole organization at once.
+source would send is generated: people, commits, PRs with their commits, deployments
+with their sent SHAs, and incidents. Everything derived (PR first commits, SHA matches,
+repositories, default titles, attribution, shipped PRs, deploy moments, incident
+attribution) is then computed by the same set-based services the live paths call, over
+the whole organization at once.
 
 Rows are built as plain tuples and written with PostgreSQL's COPY: no model instances and
 no per-row round trips, whatever the scale.
@@ -259,7 +260,9 @@ def _write_incidents(writer, organization, plan) -> None:
     a repository's name (resolved by the API's rule), a SHA for some, no deployment."""
     repositories = {
         name: repository_for_name(organization=organization, name=name)
-        for name in {plan.repositories[i.repository] for i in plan.incidents if i.repository}
+        for name in {
+            plan.repositories[i.repository] for i in plan.incidents if i.repository is not None
+        }
     }
     rows = []
     for number, incident in enumerate(plan.incidents, start=1):

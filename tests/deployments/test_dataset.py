@@ -247,6 +247,10 @@ def test_its_incidents_are_attributed_by_the_one_rule_as_they_arrive():
         Incident.objects.filter(organization=organization).select_related("attributed_deployment")
     )
     assert len(incidents) == 40
+    # Each named repository is resolved (the busiest, index 0 of the plan, too).
+    named = [incident for incident in incidents if incident.repository_name]
+    assert all(incident.repository_id for incident in named)
+    assert "fires/service-001" in {incident.repository_name for incident in named}
     kinds = {incident.attribution for incident in incidents}
     assert kinds == {"explicit", "rule", "unattributed"}
     counted = Deployment.objects.filter(
