@@ -48,10 +48,14 @@ class Incident(models.Model):
         Deployment, null=True, blank=True, on_delete=models.SET_NULL, related_name="incidents"
     )
     # The attributed deployment's repository, kept beside it by the attribution SQL: the
-    # rework rule asks per deployment for an open incident of its repository, one index
-    # range instead of a join through every deployment of that repository.
+    # rework rule joins a repository's open incidents to its deployments on it, without
+    # going through every deployment of that repository.
     attributed_repository = models.ForeignKey(
-        Repository, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Repository,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="attributed_incidents",
     )
     attribution = models.CharField(
         max_length=20, choices=Attribution, default=Attribution.UNATTRIBUTED

@@ -25,9 +25,9 @@ class MetricsQuery:
     # What was read for the organization, carried so a drilldown or team comparison does
     # not read it again (`selectors.pull_requests.with_undeployed_repositories`).
     undeployed_repository_ids: tuple[int, ...] | None = None
-    # (deployment id, its repository id) of every deployment with an attributed incident
+    # The id of every deployment with an attributed incident
     # (`selectors.failures.with_incident_deployments`).
-    incident_deployments: tuple[tuple[int, int | None], ...] | None = None
+    incident_deployments: tuple[int, ...] | None = None
 
     @property
     def start_at(self) -> datetime:

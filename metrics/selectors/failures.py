@@ -15,28 +15,30 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Value,
     When,
 )
+from django.db.models.functions import Coalesce
 
+from deployments.models import Deployment
 from incidents.attribution import attribution_reason
 from incidents.models import Incident
 from metrics.query import MetricsQuery
 from organizations.models import Organization
 
-# Tags that mark a deployment as rework (unplanned, to fix production), beside incidents.
-
 
 def with_incident_deployments(query: MetricsQuery) -> MetricsQuery:
     """The query carrying its organization's deployments with an attributed incident, read
     once for the report, the previous period's and the team comparison: as literal ids
-    PostgreSQL answers `failed_q` from the indexes (failed deployments, primary key,
-    repository) instead of checking every deployment of the range against a subquery."""
+    PostgreSQL answers `failed_q` from the indexes (failed deployments, primary key)
+    instead of checking every deployment of the range against a subquery."""
     if query.incident_deployments is not None:
         return query
     rows = (
         incident_deployment_rows(organization=query.organization)
-        .values_list("attributed_deployment_id", "attributed_repository_id")
+        .values_list("attributed_deployment_id", flat=True)
         .distinct()
+        .order_by("attributed_deployment_id")
     )
     return replace(query, incident_deployments=tuple(rows))
 
@@ -49,19 +51,9 @@ def incident_deployment_rows(*, organization: Organization) -> QuerySet[Incident
 def _incident_deployment_ids(query: MetricsQuery):
     """The ids the query carries (`with_incident_deployments`), else the subquery."""
     if query.incident_deployments is not None:
-        return sorted({deployment for deployment, _repository in query.incident_deployments})
+        return list(query.incident_deployments)
     return incident_deployment_rows(organization=query.organization).values(
         "attributed_deployment_id"
-    )
-
-
-def _incident_repository_ids(query: MetricsQuery):
-    """The repositories of those deployments, carried or as a subquery."""
-    if query.incident_deployments is not None:
-        repositories = {repository for _deployment, repository in query.incident_deployments}
-        return sorted(repositories - {None})
-    return incident_deployment_rows(organization=query.organization).values(
-        "attributed_repository_id"
     )
 
 
@@ -104,30 +96,50 @@ def rework_q(*, query: MetricsQuery) -> Q:
     deployment an incident is attributed to was deployed before the incident started, so it
     is never its own rework. DORA (dora.dev/guides/dora-metrics/, 2024 report) defines the
     rate as unplanned deployments made as a result of an incident in production; this is
-    Shiplog's reading of it from tags and attributed incidents."""
-    open_incident = Incident.objects.filter(
-        organization=query.organization,
-        attributed_repository=OuterRef("repository"),
-        started_at__lte=OuterRef("deployed_at"),
-    ).filter(Q(resolved_at__isnull=True) | Q(resolved_at__gt=OuterRef("deployed_at")))
-    # The repositories with an attributed incident first: only their deployments look for
-    # an open incident.
-    during_incident = Q(repository_id__in=_incident_repository_ids(query)) & Q(
-        Exists(open_incident)
-    )
+    Shiplog's reading of it from tags and attributed incidents.
+
+    A condition on the deployments of the query's range (`deployed_during_incident` reads
+    that range only)."""
     # The tags as the stored flag (deployments.models.REWORK_TAGS, `marks_rework`).
-    return Q(marks_rework=True) | during_incident
+    return Q(marks_rework=True) | Q(pk__in=deployed_during_incident(query=query))
+
+
+def deployed_during_incident(*, query: MetricsQuery) -> QuerySet:
+    """The ids of the range's deployments deployed while an incident attributed to a
+    deployment of their repository was open (`rework_q`). Driven from the incidents open
+    during the range, a few, each an index range of its repository's deployments: asked per
+    deployment instead, every deployment of a repository that ever had an incident is
+    a probe of the incidents."""
+    incident = "repository__attributed_incidents__"
+    # Open at deployed_at: started at or before it, and not resolved by then. Within the
+    # range an open incident ends at the range's end, so both ends bound the index range of
+    # the repository's deployments.
+    open_then = Q(**{f"{incident}started_at__lte": F("deployed_at")}) & Q(
+        deployed_at__lt=Coalesce(F(f"{incident}resolved_at"), Value(query.end_before))
+    )
+    # Implied by `open_then` for a deployment of the range; said so the planner starts from
+    # the incidents open during the range.
+    open_in_range = Q(**{f"{incident}started_at__lt": query.end_before}) & (
+        Q(**{f"{incident}resolved_at__isnull": True})
+        | Q(**{f"{incident}resolved_at__gt": query.start_at})
+    )
+    return Deployment.objects.filter(
+        open_then & open_in_range,
+        organization=query.organization,
+        deployed_at__gte=query.start_at,
+        deployed_at__lt=query.end_before,
+        **{f"{incident}organization": query.organization},
+    ).values("pk")
 
 
 def stability_candidates_q(*, query: MetricsQuery) -> Q:
-    """A superset of the deployments `failed_q` or `rework_q` may hold, each arm of it an
-    index (failed, rework, primary key, repository): the stability counts read those rows
-    only, not every deployment of the range."""
+    """A superset of the deployments `failed_q` or `rework_q` may hold: the stability
+    counts read those rows only, not every deployment of the range."""
     return (
         Q(marks_failure=True)
         | Q(marks_rework=True)
         | Q(pk__in=_incident_deployment_ids(query))
-        | Q(repository_id__in=_incident_repository_ids(query))
+        | Q(pk__in=deployed_during_incident(query=query))
     )
 
 

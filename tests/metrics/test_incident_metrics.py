@@ -206,6 +206,31 @@ def test_rework_is_a_hotfix_or_rollback_tag_or_a_deployment_during_an_open_incid
     assert failures.periods[WEEKS[0]].rework_rate == 0.3
 
 
+def test_rework_starts_when_the_incident_starts_and_ends_when_it_is_resolved(
+    organization, scenario
+):
+    # I11, attributed to A5 by SHA, opens exactly at A6's deployment and is resolved
+    # exactly at A7's: A6 is rework, A7 is not.
+    incident_record(
+        organization=organization,
+        source=Incident.Source.API,
+        external_id="I11",
+        fields={
+            "started_at": at("2026-01-21", 12),
+            "resolved_at": at("2026-01-22", 9),
+            "deployment_sha": scenario["deployments"]["A5"].sha,
+        },
+    )
+    api = ("acme/api",)
+
+    assert change_failure_rate(query=four_weeks(organization, repositories=api)).rework == 1
+    # Each one-day range sees the incident that was open at its deployments, started
+    # before the range or not.
+    for day, rework in (("2026-01-21", 1), ("2026-01-22", 0)):
+        one_day = make_query(organization, day, day, repositories=api)
+        assert change_failure_rate(query=one_day).rework == rework
+
+
 def test_the_totals_count_the_incidents_started_in_the_range(organization, scenario):
     totals = totals_payload(metrics_report(query=four_weeks(organization)))
 
