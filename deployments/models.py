@@ -104,10 +104,18 @@ class Deployment(models.Model):
             ),
         ]
         indexes = [
-            # Covering (PostgreSQL): a range's deployment counts read only the index.
+            # Covering (PostgreSQL): a range's deployment counts, its stability counts and
+            # the ids its data-quality panel joins read only the index.
             models.Index(
                 fields=["organization", "deployed_at"],
-                include=["is_test", "environment_name", "contributor_rank", "marks_failure"],
+                include=[
+                    "is_test",
+                    "environment_name",
+                    "contributor_rank",
+                    "marks_failure",
+                    "marks_rework",
+                    "id",
+                ],
                 name="deployment_org_deployed",
             ),
             # The failed deployments of a range (recovery times): a few hundred a year.

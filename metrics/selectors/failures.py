@@ -29,8 +29,8 @@ from organizations.models import Organization
 
 def with_incident_deployments(query: MetricsQuery) -> MetricsQuery:
     """The query carrying its organization's deployments with an attributed incident, read
-    once for the report, the previous period's and the team comparison: as literal ids
-    PostgreSQL answers `failed_q` from the indexes (failed deployments, primary key)
+    once for the report, the previous period's and the team comparison: as an array of
+    ids PostgreSQL answers `failed_q` from the indexes (failed deployments, primary key)
     instead of checking every deployment of the range against a subquery."""
     if query.incident_deployments is not None:
         return query
@@ -48,13 +48,15 @@ def incident_deployment_rows(*, organization: Organization) -> QuerySet[Incident
     return Incident.objects.filter(organization=organization, attributed_deployment__isnull=False)
 
 
-def _incident_deployment_ids(query: MetricsQuery):
-    """The ids the query carries (`with_incident_deployments`), else the subquery."""
+def _has_incident_deployment_q(query: MetricsQuery, field: str) -> Q:
+    """`field` holds a deployment with an attributed incident: the ids the query carries
+    (`with_incident_deployments`) as one array, else the subquery."""
     if query.incident_deployments is not None:
-        return list(query.incident_deployments)
-    return incident_deployment_rows(organization=query.organization).values(
+        return Q(**{f"{field}__any_of": query.incident_deployments})
+    ids = incident_deployment_rows(organization=query.organization).values(
         "attributed_deployment_id"
     )
+    return Q(**{f"{field}__in": ids})
 
 
 def failed_q(*, query: MetricsQuery, deployment: str = "pk") -> Q:
@@ -64,8 +66,7 @@ def failed_q(*, query: MetricsQuery, deployment: str = "pk") -> Q:
     with several incidents and a tag is still one failed deployment (a rate never above
     100 %). `deployment`: the column holding the deployment's id (`deployment_id` on the
     DeploymentTeam rows, which copy `marks_failure`)."""
-    with_incident = {f"{deployment}__in": _incident_deployment_ids(query)}
-    return Q(marks_failure=True) | Q(**with_incident)
+    return Q(marks_failure=True) | _has_incident_deployment_q(query, deployment)
 
 
 def failure_ended_at() -> Subquery:
@@ -138,7 +139,7 @@ def stability_candidates_q(*, query: MetricsQuery) -> Q:
     return (
         Q(marks_failure=True)
         | Q(marks_rework=True)
-        | Q(pk__in=_incident_deployment_ids(query))
+        | _has_incident_deployment_q(query, "pk")
         | Q(pk__in=deployed_during_incident(query=query))
     )
 

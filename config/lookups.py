@@ -1,0 +1,29 @@
+"""Lookups of our own, registered on every model field when the metrics app is ready."""
+
+from django.db import models
+
+
+class AnyOf(models.Lookup):
+    """`field__any_of=[...]`: `field = ANY(%s)` with the list as one array parameter. An
+    `__in` of thousands of ids is a parameter each, which Django compiles and the database
+    parses again in every query that mentions it."""
+
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def get_db_prep_lookup(self, value, connection):
+        return "%s", [list(value)]
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        # Cast to the column's type: psycopg sends small ints as integer[], and a bigint
+        # compared with integers has no hash function, so each row would search the array.
+        array_type = f"{self.lhs.output_field.db_type(connection)}[]"
+        return f"{lhs} = ANY({rhs}::{array_type})", [*lhs_params, *rhs_params]
+
+
+def register() -> None:
+    # A foreign key reads only the lookups registered from ForeignObject down.
+    for field_class in (models.Field, models.ForeignObject):
+        field_class.register_lookup(AnyOf)
