@@ -27,7 +27,7 @@ class MetricsQuery:
     undeployed_repository_ids: tuple[int, ...] | None = None
     # The id of every deployment with an attributed incident
     # (`selectors.failures.with_incident_deployments`).
-    incident_deployments: tuple[int, ...] | None = None
+    incident_deployments: frozenset[int] | None = None
 
     @property
     def start_at(self) -> datetime:

@@ -34,13 +34,10 @@ def with_incident_deployments(query: MetricsQuery) -> MetricsQuery:
     instead of checking every deployment of the range against a subquery."""
     if query.incident_deployments is not None:
         return query
-    rows = (
-        incident_deployment_rows(organization=query.organization)
-        .values_list("attributed_deployment_id", flat=True)
-        .distinct()
-        .order_by("attributed_deployment_id")
+    rows = incident_deployment_rows(organization=query.organization).values_list(
+        "attributed_deployment_id", flat=True
     )
-    return replace(query, incident_deployments=tuple(rows))
+    return replace(query, incident_deployments=frozenset(rows))
 
 
 def incident_deployment_rows(*, organization: Organization) -> QuerySet[Incident]:
