@@ -108,6 +108,10 @@ def deployed_during_incident(*, query: MetricsQuery) -> QuerySet:
     during the range, a few, each an index range of its repository's deployments: asked per
     deployment instead, every deployment of a repository that ever had an incident is
     a probe of the incidents."""
+    if query.incident_deployments == frozenset():
+        # No incident is attributed (the attribution sets both deployment and repository):
+        # the condition drops out of the SQL instead of being checked per deployment.
+        return Deployment.objects.none().values("pk")
     incident = "repository__attributed_incidents__"
     # Open at deployed_at: started at or before it, and not resolved by then. Within the
     # range an open incident ends at the range's end, so both ends bound the index range of
