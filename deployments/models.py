@@ -129,8 +129,12 @@ class Deployment(models.Model):
                 condition=models.Q(marks_rework=True),
                 name="deployment_rework",
             ),
+            # With the id: the deployments of a repository while an incident was open (rework)
+            # read only the index.
             models.Index(
-                fields=["organization", "repository", "deployed_at"], name="deployment_org_repo"
+                fields=["organization", "repository", "deployed_at"],
+                include=["id"],
+                name="deployment_org_repo",
             ),
             # The tag filter's choices on every dashboard (recent tags): the tagged minority
             # of a range instead of a scan of every deployment. Not covering: 50 long tags
@@ -184,6 +188,13 @@ class DeploymentCommit(models.Model):
         indexes = [
             models.Index(fields=["organization", "sha"], name="deployment_commit_org_sha"),
             models.Index(fields=["commit"], name="deployment_commit_commit"),
+            # The data-quality panel's SHAs that never matched: a few of millions.
+            models.Index(
+                fields=["deployment"],
+                include=["sha"],
+                condition=models.Q(commit__isnull=True),
+                name="deployment_commit_unmatched",
+            ),
             # Index-only status and team attribution for a range of deployments.
             models.Index(
                 fields=["deployment", "contributor", "commit"], name="deployment_commit_people"

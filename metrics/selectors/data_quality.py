@@ -6,7 +6,7 @@ from django.db.models import Count, F, QuerySet
 
 from deployments.models import Deployment, DeploymentCommit
 from metrics.query import MetricsQuery
-from metrics.selectors.deployments import deployments_for_query
+from metrics.selectors.deployments import deployments_for_query, deployments_slice_q
 from metrics.selectors.pull_requests import pull_requests_scoped, undeployed_repository_ids
 from organizations.models import Organization
 from repositories.models import PullRequest
@@ -25,9 +25,13 @@ def pull_requests_merged_not_deployed(*, query: MetricsQuery) -> QuerySet[PullRe
 
 def unmatched_shas_by_repository(*, query: MetricsQuery) -> list[dict]:
     """SHAs of the selected deployments that never matched a known commit, per repository."""
+    # The slice on the joined deployment too (`deployments_slice_q`), so the planner joins
+    # the range's deployments by their primary key instead of scanning every deployment.
     return list(
         DeploymentCommit.objects.filter(
-            deployment__in=deployments_for_query(query=query).values("pk"), commit__isnull=True
+            deployments_slice_q(query, prefix="deployment__"),
+            deployment__in=deployments_for_query(query=query).values("pk"),
+            commit__isnull=True,
         )
         .values(repository=F("deployment__repository__full_name"))
         .annotate(shas=Count("sha", distinct=True))

@@ -41,7 +41,7 @@ from metrics.selectors.teams import in_teams
 from organizations.models import Team
 
 
-def _slice_q(query: MetricsQuery, *, prefix: str = "") -> Q:
+def deployments_slice_q(query: MetricsQuery, *, prefix: str = "") -> Q:
     """The query's organization, range, repositories, environments and tags (not teams)."""
     condition = Q(
         **{
@@ -62,7 +62,7 @@ def _slice_q(query: MetricsQuery, *, prefix: str = "") -> Q:
 def deployments_filter(queryset: QuerySet[Deployment], *, query: MetricsQuery) -> QuerySet:
     """Deployments in the range and slice of `query`, each annotated with its `status`."""
     queryset = deployments_with_status(
-        queryset.filter(_slice_q(query)), organization=query.organization
+        queryset.filter(deployments_slice_q(query)), organization=query.organization
     )
     if query.teams:
         queryset = queryset.filter(in_teams(query))
@@ -119,9 +119,9 @@ def deployment_counts(
     them; without `team_lines`, no team lines (`by_team` empty), two queries."""
     organization = query.organization
     # COUNT(*), not of the id: without teams the covering index answers alone.
-    grouped = _grouped_by_status(query, Deployment.objects.filter(_slice_q(query))).annotate(
-        count=Count("*")
-    )
+    grouped = _grouped_by_status(
+        query, Deployment.objects.filter(deployments_slice_q(query))
+    ).annotate(count=Count("*"))
     by_status = {
         (row["period"].date(), row["status"], row["selected"]): row["count"] for row in grouped
     }
@@ -174,7 +174,7 @@ def stability_counts(*, query: MetricsQuery) -> dict[tuple[date, str, bool], tup
     range and slice that failed (`failed_q`) and that are rework (`rework_q`), in one
     grouped query over the few that may be either (`stability_candidates_q`), so the status
     counts keep reading only their covering index."""
-    candidates = Deployment.objects.filter(_slice_q(query)).filter(
+    candidates = Deployment.objects.filter(deployments_slice_q(query)).filter(
         stability_candidates_q(query=query)
     )
     grouped = _grouped_by_status(query, candidates).annotate(
@@ -209,7 +209,7 @@ def team_rows(*, query: MetricsQuery, slugs: dict[int, str]) -> QuerySet[Deploym
         teams = teams.filter(environment_name__in=query.environments)
     if query.repositories or query.tags:
         # With the deployment's range too, so its side of the join is an index range scan.
-        teams = teams.filter(_slice_q(query, prefix="deployment__"))
+        teams = teams.filter(deployments_slice_q(query, prefix="deployment__"))
     if query.teams:
         teams = teams.filter(team_id__in=[pk for pk, slug in slugs.items() if slug in query.teams])
     return teams
