@@ -135,14 +135,9 @@ def deployed_during_incident(*, query: MetricsQuery) -> QuerySet:
 
 
 def stability_candidates_q(*, query: MetricsQuery) -> Q:
-    """A superset of the deployments `failed_q` or `rework_q` may hold: the stability
-    counts read those rows only, not every deployment of the range."""
-    return (
-        Q(marks_failure=True)
-        | Q(marks_rework=True)
-        | _has_incident_deployment_q(query, "pk")
-        | Q(pk__in=deployed_during_incident(query=query))
-    )
+    """The deployments `failed_q` or `rework_q` may hold: the stability counts read those
+    rows only, not every deployment of the range."""
+    return failed_q(query=query) | rework_q(query=query)
 
 
 def incidents_in_range(*, query) -> QuerySet[Incident]:
